@@ -1,0 +1,209 @@
+// Package apply converges a database to a spec in one transaction: it takes
+// an advisory lock so concurrent runs wait for each other, inspects again
+// under the lock, plans, runs every statement, and commits, or rolls
+// everything back.
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/rolekeeper/rolekeeper/catalog"
+	"github.com/rolekeeper/rolekeeper/plan"
+	"github.com/rolekeeper/rolekeeper/state"
+)
+
+// LockKey is the advisory lock every rolekeeper run takes ("rolekeep").
+const LockKey int64 = 0x726F6C656B656570
+
+// Options bound how long an apply may wait.
+type Options struct {
+	Plan plan.Options
+	// LockTimeout bounds each wait for a lock the application holds (default 5s).
+	LockTimeout time.Duration
+	// StatementTimeout bounds each statement (default 10 min).
+	StatementTimeout time.Duration
+	// WaitTimeout bounds the wait for another rolekeeper run (default 2 min).
+	WaitTimeout time.Duration
+	// BatchSize is how many statements are sent in one round trip (default 1000).
+	BatchSize int
+	// OnChange, when set, is called after each change is applied.
+	OnChange func(plan.Change)
+}
+
+// Result is what an apply did.
+type Result struct {
+	Plan *plan.Plan
+	// Committed is true once the transaction committed.
+	Committed bool
+	// Statements counts the statements run (0 when nothing changed).
+	Statements int
+}
+
+// ProblemsError is returned when the plan has problems: nothing was run.
+type ProblemsError struct{ Problems []string }
+
+func (e *ProblemsError) Error() string {
+	return "the plan has problems, nothing was changed:\n  - " + strings.Join(e.Problems, "\n  - ")
+}
+
+// Scope returns what the catalog must read for a desired state.
+func Scope(want *state.Database) catalog.Scope {
+	sc := catalog.Scope{Schemas: state.SortedKeys(want.Schemas), Grantees: []string{}, Extensions: []string{}}
+	if want.Public.CreateInPublicSchema != nil {
+		if _, ok := want.Schemas["public"]; !ok {
+			sc.Schemas = append(sc.Schemas, "public")
+		}
+	}
+	for name, r := range want.Roles {
+		if !r.Absent {
+			sc.Grantees = append(sc.Grantees, name)
+		}
+	}
+	for name, x := range want.Extensions {
+		if !x.Absent {
+			sc.Extensions = append(sc.Extensions, name)
+		}
+	}
+	return sc
+}
+
+// Plan inspects the database and returns the plan, without changing anything.
+func Plan(ctx context.Context, conn *pgx.Conn, want *state.Database, opts plan.Options) (*plan.Plan, error) {
+	snap, err := catalog.Inspect(ctx, conn, Scope(want))
+	if err != nil {
+		return nil, err
+	}
+	return plan.Diff(want, snap, opts), nil
+}
+
+// Apply converges the database to want. On any error the transaction is
+// rolled back and the database is as it was.
+func Apply(ctx context.Context, conn *pgx.Conn, want *state.Database, opts Options) (res *Result, err error) {
+	if opts.LockTimeout == 0 {
+		opts.LockTimeout = 5 * time.Second
+	}
+	if opts.StatementTimeout == 0 {
+		opts.StatementTimeout = 10 * time.Minute
+	}
+	if opts.WaitTimeout == 0 {
+		opts.WaitTimeout = 2 * time.Minute
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 1000
+	}
+	// One round trip: open the transaction, bound the waits, and wait for
+	// any other rolekeeper run on this cluster to finish.
+	begin := fmt.Sprintf("BEGIN; SET LOCAL statement_timeout = %d; SET LOCAL lock_timeout = %d; SELECT pg_advisory_xact_lock(%d); SET LOCAL lock_timeout = %d",
+		opts.WaitTimeout.Milliseconds(), opts.WaitTimeout.Milliseconds(), LockKey, opts.LockTimeout.Milliseconds())
+	if _, err := conn.PgConn().Exec(ctx, begin).ReadAll(); err != nil {
+		rollback(conn)
+		return nil, fmt.Errorf("apply: take the rolekeeper lock: %w%s", err, lockHint(err, "another rolekeeper run", opts.WaitTimeout))
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			rollback(conn)
+		}
+	}()
+	if _, err := conn.PgConn().Exec(ctx, fmt.Sprintf("SET LOCAL statement_timeout = %d", opts.StatementTimeout.Milliseconds())).ReadAll(); err != nil {
+		return nil, fmt.Errorf("apply: %w", err)
+	}
+	// Inspect again under the lock: the plan shown earlier may be stale.
+	snap, err := catalog.Inspect(ctx, conn, Scope(want))
+	if err != nil {
+		return nil, fmt.Errorf("apply: %w", err)
+	}
+	p := plan.Diff(want, snap, opts.Plan)
+	res = &Result{Plan: p}
+	if len(p.Problems) > 0 {
+		return res, &ProblemsError{Problems: p.Problems}
+	}
+	if p.Empty() {
+		return res, nil // nothing to write: the transaction is rolled back
+	}
+	if err := run(ctx, conn, p, opts, res); err != nil {
+		return res, err
+	}
+	if _, err := conn.PgConn().Exec(ctx, "COMMIT").ReadAll(); err != nil {
+		return res, fmt.Errorf("apply: commit: %w; the server rolled the transaction back, nothing was changed", err)
+	}
+	committed = true
+	res.Committed = true
+	return res, nil
+}
+
+// step is one statement and the change it belongs to.
+type step struct {
+	sql    string
+	change int
+}
+
+// run sends the plan's statements in batches and reports the first failure
+// with the change it belongs to.
+func run(ctx context.Context, conn *pgx.Conn, p *plan.Plan, opts Options, res *Result) error {
+	var steps []step
+	for i, c := range p.Changes {
+		for _, s := range c.SQL {
+			steps = append(steps, step{s, i})
+		}
+	}
+	done := 0
+	for start := 0; start < len(steps); start += opts.BatchSize {
+		end := min(start+opts.BatchSize, len(steps))
+		b := &pgx.Batch{}
+		for _, st := range steps[start:end] {
+			b.Queue(st.sql)
+		}
+		br := conn.SendBatch(ctx, b)
+		for i := start; i < end; i++ {
+			if _, err := br.Exec(); err != nil {
+				br.Close()
+				c := p.Changes[steps[i].change]
+				return fmt.Errorf("apply: %s: %w%s; rolled back, nothing was changed", c.Summary, err, lockHint(err, "a lock another session holds", opts.LockTimeout))
+			}
+			res.Statements++
+			if opts.OnChange != nil && (i+1 == len(steps) || steps[i+1].change != steps[i].change) {
+				opts.OnChange(p.Changes[steps[i].change])
+			}
+		}
+		if err := br.Close(); err != nil {
+			return fmt.Errorf("apply: %w; rolled back, nothing was changed", err)
+		}
+		done = end
+	}
+	_ = done
+	return nil
+}
+
+// lockHint explains a lock or statement timeout.
+func lockHint(err error, what string, limit time.Duration) string {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return ""
+	}
+	switch pgErr.Code {
+	case "55P03":
+		return fmt.Sprintf(" (waited %s for %s: the application may be holding locks on these objects in long transactions; retry, or raise --lock-timeout)", limit, what)
+	case "57014":
+		return " (a statement ran longer than its timeout; raise --statement-timeout)"
+	}
+	return ""
+}
+
+// rollback ends the transaction; on a broken connection the server rolls
+// back by itself.
+func rollback(conn *pgx.Conn) {
+	if conn.IsClosed() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn.PgConn().Exec(ctx, "ROLLBACK").ReadAll()
+}

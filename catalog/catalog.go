@@ -1,0 +1,353 @@
+// Package catalog reads a PostgreSQL database's roles, memberships,
+// settings and privileges into rolekeeper's state model. Inspection is one
+// round trip (a pgx batch of the queries in sql/), plus one more only when
+// some objects in a schema have a privilege that others lack.
+package catalog
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/rolekeeper/rolekeeper/state"
+)
+
+//go:embed sql/*.sql
+var sqlFiles embed.FS
+
+func query(name string) string {
+	b, err := sqlFiles.ReadFile("sql/" + name + ".sql")
+	if err != nil {
+		panic(err) // embedded at build time: cannot happen
+	}
+	return string(b)
+}
+
+// Server describes the server and the connected user.
+type Server struct {
+	User          string
+	Database      string
+	VersionNum    int    // e.g. 160004
+	Version       string // e.g. "16.4"
+	Superuser     bool
+	CreateRole    bool
+	CreateDB      bool
+	CreateInDB    bool // CREATE on the database: needed to create schemas
+	DatabaseOwner string
+	ActsAsDBOwner bool // has the privileges of the database owner
+	// Role relations of the connected user, by role name.
+	Uses    map[string]bool // has the role's privileges (pg_has_role USAGE)
+	Member  map[string]bool // is a member, directly or not
+	AdminOf map[string]bool // holds ADMIN OPTION on it
+	CanSet  map[string]bool // may SET ROLE to it (16+: the SET option; before: membership)
+	// Installable lists extensions of interest that are available but not installed.
+	Installable map[string]bool
+}
+
+// Major returns the major version (13 for 130004).
+func (s *Server) Major() int { return s.VersionNum / 10000 }
+
+// Snapshot is what one inspection saw.
+type Snapshot struct {
+	Server Server
+	DB     *state.Database
+	// Roles holds every role in the cluster, not only managed ones.
+	Roles map[string]*state.Role
+}
+
+// Scope limits an inspection to what a spec manages. A nil field means
+// everything (what `rolekeeper inspect` reads).
+type Scope struct {
+	Schemas    []string // schemas whose privileges are read
+	Grantees   []string // grantees whose object privileges are read
+	Extensions []string // extensions whose availability is checked
+}
+
+// Inspect reads the current state.
+func Inspect(ctx context.Context, conn *pgx.Conn, scope Scope) (*Snapshot, error) {
+	snap := &Snapshot{
+		Server: Server{Uses: map[string]bool{}, Member: map[string]bool{}, AdminOf: map[string]bool{}, CanSet: map[string]bool{}, Installable: map[string]bool{}},
+		Roles:  map[string]*state.Role{},
+	}
+	var schemas, grantees any
+	if scope.Schemas != nil {
+		schemas = scope.Schemas
+	}
+	if scope.Grantees != nil {
+		grantees = scope.Grantees
+	}
+
+	b := &pgx.Batch{}
+	b.Queue(query("server")).QueryRow(func(row pgx.Row) error {
+		s := &snap.Server
+		return row.Scan(&s.User, &s.Database, &s.VersionNum, &s.Version, &s.Superuser, &s.CreateRole, &s.CreateDB,
+			&s.CreateInDB, &s.DatabaseOwner, &s.ActsAsDBOwner)
+	})
+	b.Queue(query("roles")).Query(func(rows pgx.Rows) error { return scanRoles(rows, snap) })
+	b.Queue(query("memberships")).Query(func(rows pgx.Rows) error { return scanMemberships(rows, snap) })
+	var db *state.Database
+	b.Queue(query("database")).Query(func(rows pgx.Rows) error {
+		db = state.NewDatabase("")
+		snap.DB = db
+		return scanDatabase(rows, db)
+	})
+	b.Queue(query("schemas"), schemas).Query(func(rows pgx.Rows) error { return scanSchemas(rows, snap.DB) })
+	b.Queue(query("objects"), schemas, grantees).Query(func(rows pgx.Rows) error { return scanObjects(rows, snap.DB) })
+	b.Queue(query("defaults"), schemas).Query(func(rows pgx.Rows) error { return scanDefaults(rows, snap.DB) })
+	b.Queue(query("extensions")).Query(func(rows pgx.Rows) error { return scanExtensions(rows, snap.DB) })
+	if len(scope.Extensions) > 0 {
+		b.Queue(query("available"), scope.Extensions).Query(func(rows pgx.Rows) error {
+			var name string
+			_, err := pgx.ForEachRow(rows, []any{&name}, func() error {
+				snap.Server.Installable[name] = true
+				return nil
+			})
+			return err
+		})
+	}
+	if err := conn.SendBatch(ctx, b).Close(); err != nil {
+		return nil, fmt.Errorf("inspect catalog: %w", err)
+	}
+	db.Name = snap.Server.Database
+	db.Owner = snap.Server.DatabaseOwner
+	for name, r := range snap.Roles {
+		if !strings.HasPrefix(name, "pg_") {
+			db.Roles[name] = r
+		}
+	}
+	if err := inspectPartial(ctx, conn, db); err != nil {
+		return nil, err
+	}
+	return snap, nil
+}
+
+func scanRoles(rows pgx.Rows, snap *Snapshot) error {
+	var (
+		r                     state.Role
+		uses, member, adminOf bool
+		canSet                bool
+		config                []string
+	)
+	_, err := pgx.ForEachRow(rows, []any{&r.Name, &r.Superuser, &r.Inherit, &r.CreateRole, &r.CreateDB, &r.Login,
+		&r.Replication, &r.BypassRLS, &r.ConnectionLimit, &r.ValidUntil, &uses, &member, &adminOf, &canSet, &config}, func() error {
+		role := r
+		role.Settings = map[string][]string{}
+		role.MemberOf = map[string]state.Membership{}
+		role.Auth = state.AuthNone
+		for _, entry := range config {
+			k, v := state.ParseSetting(entry)
+			role.Settings[k] = v
+		}
+		snap.Roles[role.Name] = &role
+		snap.Server.Uses[role.Name] = uses
+		snap.Server.Member[role.Name] = member
+		snap.Server.AdminOf[role.Name] = adminOf
+		snap.Server.CanSet[role.Name] = canSet
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("roles: %w", err)
+	}
+	return nil
+}
+
+func scanMemberships(rows pgx.Rows, snap *Snapshot) error {
+	var role, member string
+	var admin bool
+	_, err := pgx.ForEachRow(rows, []any{&role, &member, &admin}, func() error {
+		if m := snap.Roles[member]; m != nil {
+			m.MemberOf[role] = state.Membership{Admin: admin}
+			if role == state.IAMRole {
+				m.Auth = state.AuthIAM
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("memberships: %w", err)
+	}
+	return nil
+}
+
+func scanDatabase(rows pgx.Rows, db *state.Database) error {
+	var what, grantee, value string
+	_, err := pgx.ForEachRow(rows, []any{&what, &grantee, &value}, func() error {
+		if what == "acl" {
+			db.Privileges.Add(grantee, value)
+		} else {
+			k, v := state.ParseSetting(value)
+			db.Settings[k] = v
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("database privileges: %w", err)
+	}
+	return nil
+}
+
+func scanSchemas(rows pgx.Rows, db *state.Database) error {
+	var name, owner string
+	var grantee, priv *string
+	_, err := pgx.ForEachRow(rows, []any{&name, &owner, &grantee, &priv}, func() error {
+		sc := db.Schemas[name]
+		if sc == nil {
+			sc = state.NewSchema(name, owner)
+			db.Schemas[name] = sc
+		}
+		if grantee != nil && priv != nil {
+			sc.Privileges.Add(*grantee, *priv)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("schemas: %w", err)
+	}
+	return nil
+}
+
+func scanObjects(rows pgx.Rows, db *state.Database) error {
+	var (
+		schema, kind string
+		grantee      *string
+		priv         *string
+		n            int
+		owner        *string
+	)
+	_, err := pgx.ForEachRow(rows, []any{&schema, &kind, &grantee, &priv, &n, &owner}, func() error {
+		sc := db.Schemas[schema]
+		if sc == nil {
+			return nil // created concurrently; seen on the next run
+		}
+		og := sc.Objects[state.ObjectKind(kind)]
+		if grantee == nil {
+			og.Total += n
+			if og.OwnedBy == nil {
+				og.OwnedBy = map[string]int{}
+			}
+			og.OwnedBy[*owner] = n
+			return nil
+		}
+		// The owner's own privileges are implicit: full means every object
+		// the grantee does not own.
+		if n >= og.Total-og.OwnedBy[*grantee] {
+			og.Full.Add(*grantee, *priv)
+			return nil
+		}
+		if og.Partial == nil {
+			og.Partial = map[string]map[string][]string{}
+		}
+		if og.Partial[*grantee] == nil {
+			og.Partial[*grantee] = map[string][]string{}
+		}
+		og.Partial[*grantee][*priv] = nil // names filled by inspectPartial
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("object privileges: %w", err)
+	}
+	return nil
+}
+
+// inspectPartial fills in, for partial drift, which objects lack a
+// privilege. Tables and sequences only: functions are always granted
+// schema-wide.
+func inspectPartial(ctx context.Context, conn *pgx.Conn, db *state.Database) error {
+	var schemas, kinds []string
+	granteeSet := map[string]bool{}
+	for _, name := range state.SortedKeys(db.Schemas) {
+		sc := db.Schemas[name]
+		for _, kind := range []state.ObjectKind{state.Tables, state.Sequences} {
+			og := sc.Objects[kind]
+			if len(og.Partial) == 0 {
+				continue
+			}
+			schemas = append(schemas, name)
+			kinds = append(kinds, string(kind))
+			for g := range og.Partial {
+				granteeSet[g] = true
+			}
+		}
+	}
+	if len(schemas) == 0 {
+		return nil
+	}
+	rows, err := conn.Query(ctx, query("object_detail"), schemas, kinds, state.SortedKeys(granteeSet))
+	if err != nil {
+		return fmt.Errorf("inspect partial object privileges: %w", err)
+	}
+	type key struct{ schema, kind string }
+	names := map[key][]string{}
+	owners := map[key]map[string]string{}
+	has := map[key]map[string]map[string][]string{} // grantee -> privilege -> objects
+	var schema, kind, object, owner string
+	var grantee, priv *string
+	_, err = pgx.ForEachRow(rows, []any{&schema, &kind, &object, &owner, &grantee, &priv}, func() error {
+		k := key{schema, kind}
+		if n := len(names[k]); n == 0 || names[k][n-1] != object {
+			names[k] = append(names[k], object)
+			if owners[k] == nil {
+				owners[k] = map[string]string{}
+			}
+			owners[k][object] = owner
+		}
+		if grantee == nil {
+			return nil
+		}
+		if has[k] == nil {
+			has[k] = map[string]map[string][]string{}
+		}
+		if has[k][*grantee] == nil {
+			has[k][*grantee] = map[string][]string{}
+		}
+		has[k][*grantee][*priv] = append(has[k][*grantee][*priv], object)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("inspect partial object privileges: %w", err)
+	}
+	for i, name := range schemas {
+		og := db.Schemas[name].Objects[state.ObjectKind(kinds[i])]
+		k := key{name, kinds[i]}
+		og.Names = names[k]
+		og.NameOwners = owners[k]
+		for g, privs := range og.Partial {
+			for p := range privs {
+				privs[p] = has[k][g][p]
+			}
+		}
+	}
+	return nil
+}
+
+func scanDefaults(rows pgx.Rows, db *state.Database) error {
+	var creator, schema, objtype, grantee, priv string
+	_, err := pgx.ForEachRow(rows, []any{&creator, &schema, &objtype, &grantee, &priv}, func() error {
+		sc := db.Schemas[schema]
+		if sc == nil {
+			return nil
+		}
+		kind := map[string]state.ObjectKind{"r": state.Tables, "S": state.Sequences, "f": state.Functions}[objtype]
+		sc.DefaultGrants(creator, kind).Add(grantee, priv)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("default privileges: %w", err)
+	}
+	return nil
+}
+
+func scanExtensions(rows pgx.Rows, db *state.Database) error {
+	var name, schema, version string
+	_, err := pgx.ForEachRow(rows, []any{&name, &schema, &version}, func() error {
+		db.Extensions[name] = &state.Extension{Name: name, Schema: schema, Version: version}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("extensions: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/rolekeeper/rolekeeper/apply"
+	"github.com/rolekeeper/rolekeeper/connect"
+	"github.com/rolekeeper/rolekeeper/plan"
+	"github.com/rolekeeper/rolekeeper/spec"
+)
+
+// dbFlags are the flags shared by commands that talk to a database.
+type dbFlags struct {
+	dsn    string
+	file   string
+	format string
+}
+
+func (f *dbFlags) register(fs *flag.FlagSet, needFile bool) {
+	fs.StringVar(&f.dsn, "dsn", "", "connection string (default: the PG* environment variables)")
+	if needFile {
+		fs.StringVar(&f.file, "f", "", "spec file (YAML or JSON)")
+	}
+	fs.StringVar(&f.format, "format", "text", "output format: text or json")
+}
+
+func (f *dbFlags) check(needFile bool) error {
+	if needFile && f.file == "" {
+		return &exitError{1, fmt.Errorf("give the spec file with -f FILE")}
+	}
+	if f.format != "text" && f.format != "json" {
+		return &exitError{1, fmt.Errorf("--format must be text or json, not %q", f.format)}
+	}
+	return nil
+}
+
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("rolekeeper "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return &exitError{0, nil}
+		}
+		return &exitError{1, nil}
+	}
+	if fs.NArg() > 0 {
+		return &exitError{1, fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	return nil
+}
+
+// loadAndConnect reads the spec, then connects to the database it names.
+func loadAndConnect(ctx context.Context, f *dbFlags) (*spec.Spec, *pgx.Conn, error) {
+	s, err := spec.Load(f.file)
+	if err != nil {
+		return nil, nil, err
+	}
+	conn, err := connect.Connect(ctx, connect.Options{DSN: f.dsn, Database: s.Database})
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, conn, nil
+}
+
+func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var f dbFlags
+	fs := newFlagSet("plan", stderr)
+	f.register(fs, true)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := f.check(true); err != nil {
+		return err
+	}
+	s, conn, err := loadAndConnect(ctx, &f)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	p, err := apply.Plan(ctx, conn, s.Desired(conn.Config().Database), plan.Options{Additive: s.Additive()})
+	if err != nil {
+		return err
+	}
+	if f.format == "json" {
+		err = p.WriteJSON(stdout)
+	} else {
+		err = p.WriteText(stdout, "Plan")
+	}
+	switch {
+	case err != nil:
+		return err
+	case len(p.Problems) > 0:
+		return &exitError{1, fmt.Errorf("the plan has %d problem(s); apply would refuse it", len(p.Problems))}
+	case !p.Empty():
+		return &exitError{2, nil}
+	}
+	return nil
+}
+
+func runApply(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var f dbFlags
+	var opts apply.Options
+	fs := newFlagSet("apply", stderr)
+	f.register(fs, true)
+	fs.DurationVar(&opts.LockTimeout, "lock-timeout", 5*time.Second, "longest wait for a lock held by another session")
+	fs.DurationVar(&opts.StatementTimeout, "statement-timeout", 10*time.Minute, "longest a statement may run")
+	fs.DurationVar(&opts.WaitTimeout, "wait-timeout", 2*time.Minute, "longest wait for another rolekeeper run to finish")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := f.check(true); err != nil {
+		return err
+	}
+	s, conn, err := loadAndConnect(ctx, &f)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	opts.Plan = plan.Options{Additive: s.Additive()}
+	res, err := apply.Apply(ctx, conn, s.Desired(conn.Config().Database), opts)
+	if res != nil && res.Plan != nil {
+		if f.format == "json" {
+			doc := res.Plan.Document()
+			doc.Applied = &res.Committed
+			if werr := plan.WriteDocumentJSON(stdout, doc); werr != nil && err == nil {
+				err = werr
+			}
+		} else if err == nil {
+			res.Plan.WriteText(stdout, "Applied")
+		}
+	}
+	return err
+}
+
+func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var file string
+	fs := newFlagSet("validate", stderr)
+	fs.StringVar(&file, "f", "", "spec file (YAML or JSON)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if file == "" {
+		return &exitError{1, fmt.Errorf("give the spec file with -f FILE")}
+	}
+	s, err := spec.Load(file)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: valid (%d roles, %d schemas)\n", file, len(s.Roles), len(s.Schemas))
+	return nil
+}
+
+func runSchema(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("schema", stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	_, err := stdout.Write(spec.JSONSchema())
+	return err
+}
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func runVersion(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fmt.Fprintf(stdout, "rolekeeper %s\n", version)
+	return nil
+}
+
+func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return fmt.Errorf("not yet")
+}

@@ -1,0 +1,90 @@
+// Command rolekeeper provisions PostgreSQL roles and privileges from a
+// declarative file. This file only wires flags to the packages that do the
+// work.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// exitError carries a process exit code.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return ""
+	}
+	return e.err.Error()
+}
+
+// commands maps each subcommand to its function and one line of help.
+var commands = []struct {
+	name, help string
+	run        func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}{
+	{"plan", "show what apply would change (exit 0: nothing, 2: changes)", runPlan},
+	{"apply", "converge the database to the spec in one transaction", runApply},
+	{"inspect", "print the database's current roles and privileges as a spec", runInspect},
+	{"validate", "check a spec file offline", runValidate},
+	{"schema", "print the JSON Schema of the spec", runSchema},
+	{"sandbox", "start a throwaway RDS-shaped PostgreSQL on loopback", runSandbox},
+	{"version", "print the version", runVersion},
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "rolekeeper: PostgreSQL users and privileges from a declarative file.")
+	fmt.Fprintln(w, "\nUsage: rolekeeper <command> [flags]\n\nCommands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.help)
+	}
+	fmt.Fprintln(w, "\nThe database is given by --dsn or the libpq variables PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE.")
+	fmt.Fprintln(w, "Run `rolekeeper <command> -h` for its flags.")
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout)
+		if len(args) == 0 {
+			return 1
+		}
+		return 0
+	}
+	for _, c := range commands {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, args[1:], stdout, stderr)
+		var ee *exitError
+		switch {
+		case err == nil:
+			return 0
+		case errors.As(err, &ee):
+			if ee.err != nil {
+				fmt.Fprintf(stderr, "rolekeeper %s: %v\n", c.name, ee.err)
+			}
+			return ee.code
+		default:
+			fmt.Fprintf(stderr, "rolekeeper %s: %v\n", c.name, err)
+			return 1
+		}
+	}
+	fmt.Fprintf(stderr, "rolekeeper: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return 1
+}

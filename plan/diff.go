@@ -1,0 +1,178 @@
+package plan
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/rolekeeper/rolekeeper/catalog"
+	"github.com/rolekeeper/rolekeeper/state"
+)
+
+// differ carries the inputs and the growing plan of one Diff.
+type differ struct {
+	want *state.Database
+	have *state.Database
+	snap *catalog.Snapshot
+	opts Options
+
+	changes  []Change
+	problems []string
+	managed  map[string]bool // declared roles that should exist
+	created  map[string]bool // roles this plan creates
+	dropped  map[string]bool // roles this plan drops
+	actAs    map[string]string
+}
+
+// Diff returns the plan that takes the database from snap to want.
+func Diff(want *state.Database, snap *catalog.Snapshot, opts Options) *Plan {
+	d := &differ{
+		want: want, have: snap.DB, snap: snap, opts: opts,
+		managed: map[string]bool{}, created: map[string]bool{}, dropped: map[string]bool{}, actAs: map[string]string{},
+	}
+	for name, r := range want.Roles {
+		if !r.Absent && name != snap.Server.User {
+			d.managed[name] = true
+			if snap.Roles[name] == nil {
+				d.created[name] = true
+			}
+		}
+	}
+	d.roles()
+	d.database()
+	for _, name := range state.SortedKeys(want.Schemas) {
+		d.schema(want.Schemas[name])
+	}
+	d.publicSchema()
+	d.extensions()
+	d.temporaryMemberships()
+	sortChanges(d.changes)
+
+	p := &Plan{
+		Database: want.Name,
+		Server:   snap.Server.Version,
+		User:     snap.Server.User,
+		Mode:     "authoritative",
+		Changes:  d.changes,
+		Problems: d.problems,
+	}
+	if opts.Additive {
+		p.Mode = "additive"
+	}
+	for _, name := range state.SortedKeys(snap.Roles) {
+		if _, declared := want.Roles[name]; !declared && !isSystemRole(name, snap) {
+			p.Unmanaged = append(p.Unmanaged, name)
+		}
+	}
+	if p.Changes == nil {
+		p.Changes = []Change{}
+	}
+	return p
+}
+
+func (d *differ) add(c Change) { d.changes = append(d.changes, c) }
+
+func (d *differ) problem(format string, args ...any) {
+	d.problems = append(d.problems, fmt.Sprintf(format, args...))
+}
+
+// super reports whether the connected user is a superuser.
+func (d *differ) super() bool { return d.snap.Server.Superuser }
+
+// exists reports whether a role exists or this plan creates it.
+func (d *differ) exists(role string) bool {
+	r := d.snap.Roles[role]
+	return (r != nil && !d.dropped[role]) || d.created[role]
+}
+
+// needActAs records that the connected user needs the privileges of role
+// (to create objects it owns, grant on its objects or set its defaults).
+func (d *differ) needActAs(role, why string) {
+	if role == "" || role == d.snap.Server.User || d.super() {
+		return
+	}
+	if !d.created[role] && d.snap.Server.Uses[role] && d.snap.Server.CanSet[role] {
+		return
+	}
+	if _, ok := d.actAs[role]; !ok {
+		d.actAs[role] = why
+	}
+}
+
+// temporaryMemberships adds, for each role the user must act as, a grant
+// of that role to the user at the start and its revocation at the end of
+// the transaction, so the user is never left a member (on RDS, membership
+// in a role that holds rds_iam would switch its own login to IAM).
+func (d *differ) temporaryMemberships() {
+	user := d.snap.Server.User
+	major := d.snap.Server.Major()
+	for _, role := range state.SortedKeys(d.actAs) {
+		why := d.actAs[role]
+		if !d.exists(role) && !d.dropped[role] {
+			d.problem("role %q does not exist and the spec does not declare it (needed to %s)", role, why)
+			continue
+		}
+		if r := d.snap.Roles[role]; r != nil && r.Superuser {
+			d.problem("to %s rolekeeper must act as %q, a superuser, and %q is not one; make a non-superuser own those objects", why, role, user)
+			continue
+		}
+		canGrant := d.snap.Server.AdminOf[role] || d.created[role] || (major < 16 && d.snap.Server.CreateRole)
+		if !canGrant {
+			d.problem("to %s rolekeeper must act as %q, but %q has no ADMIN OPTION on it (PostgreSQL 16+ requires it); as its creator or a superuser run: GRANT %s TO %s WITH ADMIN OPTION",
+				why, role, user, ident(role), ident(user))
+			continue
+		}
+		grant := "GRANT " + ident(role) + " TO " + ident(user)
+		if major >= 16 {
+			grant += " WITH INHERIT TRUE, SET TRUE"
+		}
+		d.add(Change{Action: "temporary", Object: "membership", Name: role,
+			Summary: fmt.Sprintf("act as %q for this transaction (to %s)", role, why),
+			SQL:     []string{grant}, phase: phaseActAs, order: role})
+		if !d.dropped[role] {
+			d.add(Change{Action: "temporary", Object: "membership", Name: role,
+				Summary: fmt.Sprintf("stop acting as %q", role),
+				SQL:     []string{"REVOKE " + ident(role) + " FROM " + ident(user)}, phase: phaseEndActAs, order: role})
+		}
+	}
+}
+
+// privGroup is a set of grantees that need the same privileges.
+type privGroup struct {
+	privs    []string
+	grantees []string
+}
+
+// groupByPrivs groups grantees by identical privilege lists, so that one
+// statement serves them all. The result is deterministic.
+func groupByPrivs(need map[string][]string) []privGroup {
+	byKey := map[string]*privGroup{}
+	for g, privs := range need {
+		if len(privs) == 0 {
+			continue
+		}
+		key := strings.Join(privs, ",")
+		pg := byKey[key]
+		if pg == nil {
+			pg = &privGroup{privs: privs}
+			byKey[key] = pg
+		}
+		pg.grantees = append(pg.grantees, g)
+	}
+	out := make([]privGroup, 0, len(byKey))
+	for _, key := range state.SortedKeys(byKey) {
+		pg := byKey[key]
+		sort.Strings(pg.grantees)
+		out = append(out, *pg)
+	}
+	return out
+}
+
+func quotedList(names []string) string { return identList(names, grantee) }
+
+func pluralize(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

@@ -1,0 +1,127 @@
+// Package plan computes and renders the changes that bring a database from
+// its actual state to the desired one. Diff is a pure function of the two
+// states and what the server and the connected user are: it touches no
+// database, so it is tested exhaustively without one.
+package plan
+
+import (
+	"sort"
+
+	"github.com/rolekeeper/rolekeeper/catalog"
+	"github.com/rolekeeper/rolekeeper/state"
+)
+
+// Phases order the changes: roles, then what depends on them, revokes late,
+// removals last.
+const (
+	phaseCreateRole = iota
+	phaseAlterRole
+	phaseRoleSettings
+	phaseActAs // temporary memberships the connected user needs
+	phaseGrantMembership
+	phaseDatabase
+	phaseCreateSchema
+	phaseSchemaGrants
+	phaseObjectGrants
+	phaseDefaultGrants
+	phaseExtensions
+	phaseRevokeDefaults
+	phaseRevokeObjects
+	phaseRevokeSchema
+	phaseRevokeDatabase
+	phaseRevokeMembership
+	phaseDropExtension
+	phaseDropRole
+	phaseEndActAs
+)
+
+// Change is one reviewed step of a plan: what it does, in one line, and the
+// SQL that does it.
+type Change struct {
+	// Action is create, alter, grant, revoke, set, reset, drop or
+	// temporary (memberships the connected user takes for the length of
+	// the transaction).
+	Action string `json:"action"`
+	// Object is what kind of thing changes: role, membership, database,
+	// schema, tables, sequences, functions, default privileges, extension.
+	Object string `json:"object"`
+	// Name names it (a role, a schema, "app.tables").
+	Name string `json:"name"`
+	// Summary is one line for people.
+	Summary string `json:"summary"`
+	// SQL holds the statements, every identifier quoted.
+	SQL []string `json:"sql"`
+
+	phase int
+	order string
+}
+
+// Options change how the diff treats what is not in the spec.
+type Options struct {
+	// Additive grants what is missing and never revokes or resets.
+	Additive bool
+}
+
+// Plan is the ordered list of changes and what the user must know first.
+type Plan struct {
+	Database string `json:"database"`
+	Server   string `json:"server_version"`
+	User     string `json:"connected_as"`
+	Mode     string `json:"mode"`
+	Changes  []Change `json:"changes"`
+	// Unmanaged lists roles that exist but are not in the spec: left alone.
+	Unmanaged []string `json:"unmanaged_roles"`
+	// Problems are rights the connected user lacks or references that do
+	// not resolve: a plan with problems is not applied.
+	Problems []string `json:"problems"`
+}
+
+// Empty reports whether the plan changes nothing.
+func (p *Plan) Empty() bool { return len(p.Changes) == 0 }
+
+// Statements returns every SQL statement of the plan in order.
+func (p *Plan) Statements() []string {
+	var out []string
+	for _, c := range p.Changes {
+		out = append(out, c.SQL...)
+	}
+	return out
+}
+
+// Summary counts changes by action.
+func (p *Plan) Summary() map[string]int {
+	m := map[string]int{}
+	for _, c := range p.Changes {
+		if c.Action != "temporary" {
+			m[c.Action]++
+		}
+	}
+	return m
+}
+
+func sortChanges(cs []Change) {
+	sort.SliceStable(cs, func(i, j int) bool {
+		if cs[i].phase != cs[j].phase {
+			return cs[i].phase < cs[j].phase
+		}
+		return cs[i].order < cs[j].order
+	})
+}
+
+// isSystemRole reports roles that are never listed as unmanaged.
+func isSystemRole(name string, snap *catalog.Snapshot) bool {
+	if r := snap.Roles[name]; r != nil && r.Superuser {
+		return true
+	}
+	switch {
+	case name == snap.Server.User:
+		return true
+	case len(name) >= 3 && name[:3] == "pg_":
+		return true
+	case len(name) >= 4 && name[:4] == "rds_", name == "rdsadmin", name == "rdsrepladmin", name == "rdstopmgr", name == "rdsproxyadmin":
+		return true
+	}
+	return false
+}
+
+var _ = state.Public

@@ -1,0 +1,442 @@
+package plan
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/rolekeeper/rolekeeper/state"
+)
+
+// database plans privileges on the database, PUBLIC's among them, and
+// database settings.
+func (d *differ) database() {
+	db := ident(d.want.Name)
+	need, extra := map[string][]string{}, map[string][]string{}
+	for _, g := range union(d.want.Privileges, d.have.Privileges) {
+		if !d.managed[g] || g == d.have.Owner {
+			continue
+		}
+		need[g] = d.want.Privileges[g].Minus(d.have.Privileges[g], state.DatabasePrivileges)
+		extra[g] = d.have.Privileges[g].Minus(d.want.Privileges[g], state.DatabasePrivileges)
+	}
+	pub := d.want.Public
+	for _, x := range []struct {
+		want *bool
+		priv string
+	}{{pub.Connect, "CONNECT"}, {pub.Temporary, "TEMPORARY"}} {
+		if x.want == nil {
+			continue
+		}
+		has := d.have.Privileges[state.Public][x.priv]
+		if *x.want && !has {
+			need[state.Public] = append(need[state.Public], x.priv)
+		}
+		if !*x.want && has {
+			extra[state.Public] = append(extra[state.Public], x.priv)
+		}
+	}
+	touched := false
+	for _, g := range groupByPrivs(need) {
+		touched = true
+		d.add(Change{Action: "grant", Object: "database", Name: d.want.Name,
+			Summary: fmt.Sprintf("grant %s on database %s to %s", strings.Join(g.privs, ", "), db, quotedList(g.grantees)),
+			SQL:     []string{fmt.Sprintf("GRANT %s ON DATABASE %s TO %s", strings.Join(g.privs, ", "), db, quotedList(g.grantees))},
+			phase:   phaseDatabase, order: "1" + strings.Join(g.grantees, ",")})
+	}
+	if !d.opts.Additive || len(extra[state.Public]) > 0 {
+		if d.opts.Additive {
+			extra = map[string][]string{state.Public: extra[state.Public]} // PUBLIC's policy is explicit
+		}
+		for _, g := range groupByPrivs(extra) {
+			touched = true
+			d.add(Change{Action: "revoke", Object: "database", Name: d.want.Name,
+				Summary: fmt.Sprintf("revoke %s on database %s from %s", strings.Join(g.privs, ", "), db, quotedList(g.grantees)),
+				SQL:     []string{fmt.Sprintf("REVOKE %s ON DATABASE %s FROM %s", strings.Join(g.privs, ", "), db, quotedList(g.grantees))},
+				phase:   phaseRevokeDatabase, order: strings.Join(g.grantees, ",")})
+		}
+	}
+	for _, k := range state.SortedKeys(d.want.Settings) {
+		wv := d.want.Settings[k]
+		if hv, ok := d.have.Settings[k]; ok && state.EqualSetting(wv, hv) {
+			continue
+		}
+		touched = true
+		d.add(Change{Action: "set", Object: "database setting", Name: k,
+			Summary: fmt.Sprintf("set %s on database %s", k, db),
+			SQL:     []string{fmt.Sprintf("ALTER DATABASE %s SET %s = %s", db, settingName(k), settingValue(wv))},
+			phase:   phaseDatabase, order: "2" + k})
+	}
+	if touched && !d.super() && !d.snap.Server.ActsAsDBOwner {
+		d.problem("changing privileges or settings of database %s needs its owner's rights; %q does not have the privileges of %q", db, d.snap.Server.User, d.have.Owner)
+	}
+}
+
+// schema plans one declared schema: existence, owner, privileges on it and
+// on its objects, and default privileges.
+func (d *differ) schema(w *state.Schema) {
+	h := d.have.Schemas[w.Name]
+	owner := w.Owner
+	switch {
+	case h == nil:
+		if owner != "" && !d.exists(owner) {
+			d.problem("schema %q: owner %q does not exist and is not declared", w.Name, owner)
+		}
+		sql := "CREATE SCHEMA " + ident(w.Name)
+		summary := "create schema " + ident(w.Name)
+		if owner != "" && owner != d.snap.Server.User {
+			sql += " AUTHORIZATION " + ident(owner)
+			summary += " owned by " + ident(owner)
+			d.needActAs(owner, fmt.Sprintf("create schema %q owned by it", w.Name))
+		}
+		if owner == "" {
+			owner = d.snap.Server.User
+		}
+		d.checkCreateInDB(summary)
+		d.add(Change{Action: "create", Object: "schema", Name: w.Name, Summary: summary, SQL: []string{sql}, phase: phaseCreateSchema, order: w.Name})
+		h = state.NewSchema(w.Name, owner)
+	case owner != "" && h.Owner != owner:
+		if !d.exists(owner) {
+			d.problem("schema %q: owner %q does not exist and is not declared", w.Name, owner)
+		}
+		d.needActAs(h.Owner, fmt.Sprintf("give schema %q away", w.Name))
+		d.needActAs(owner, fmt.Sprintf("make it the owner of schema %q", w.Name))
+		summary := fmt.Sprintf("change the owner of schema %s from %s to %s", ident(w.Name), ident(h.Owner), ident(owner))
+		d.checkCreateInDB(summary)
+		d.add(Change{Action: "alter", Object: "schema", Name: w.Name, Summary: summary,
+			SQL: []string{"ALTER SCHEMA " + ident(w.Name) + " OWNER TO " + ident(owner)}, phase: phaseCreateSchema, order: w.Name})
+	default:
+		owner = h.Owner
+	}
+	d.schemaPrivileges(w, h, owner)
+	for _, kind := range state.ObjectKinds {
+		d.objectPrivileges(w.Name, kind, w.Objects[kind], h.Objects[kind])
+	}
+	d.defaultPrivileges(w, h)
+}
+
+func (d *differ) checkCreateInDB(what string) {
+	if !d.super() && !d.snap.Server.CreateInDB {
+		d.problem("cannot %s: %q lacks CREATE on database %q", what, d.snap.Server.User, d.want.Name)
+	}
+}
+
+func (d *differ) schemaPrivileges(w, h *state.Schema, owner string) {
+	need, extra := map[string][]string{}, map[string][]string{}
+	for _, g := range union(w.Privileges, h.Privileges) {
+		if !d.managed[g] || g == owner {
+			continue
+		}
+		need[g] = w.Privileges[g].Minus(h.Privileges[g], state.SchemaPrivileges)
+		if !d.opts.Additive {
+			extra[g] = h.Privileges[g].Minus(w.Privileges[g], state.SchemaPrivileges)
+		}
+	}
+	d.schemaGrants(w.Name, owner, need, extra)
+}
+
+func (d *differ) schemaGrants(schema, owner string, need, extra map[string][]string) {
+	s := ident(schema)
+	for _, g := range groupByPrivs(need) {
+		d.needActAs(owner, fmt.Sprintf("grant privileges on schema %q", schema))
+		d.add(Change{Action: "grant", Object: "schema", Name: schema,
+			Summary: fmt.Sprintf("grant %s on schema %s to %s", strings.Join(g.privs, ", "), s, quotedList(g.grantees)),
+			SQL:     []string{fmt.Sprintf("GRANT %s ON SCHEMA %s TO %s", strings.Join(g.privs, ", "), s, quotedList(g.grantees))},
+			phase:   phaseSchemaGrants, order: schema + "\x00" + strings.Join(g.grantees, ",")})
+	}
+	for _, g := range groupByPrivs(extra) {
+		d.needActAs(owner, fmt.Sprintf("revoke privileges on schema %q", schema))
+		d.add(Change{Action: "revoke", Object: "schema", Name: schema,
+			Summary: fmt.Sprintf("revoke %s on schema %s from %s", strings.Join(g.privs, ", "), s, quotedList(g.grantees)),
+			SQL:     []string{fmt.Sprintf("REVOKE %s ON SCHEMA %s FROM %s", strings.Join(g.privs, ", "), s, quotedList(g.grantees))},
+			phase:   phaseRevokeSchema, order: schema + "\x00" + strings.Join(g.grantees, ",")})
+	}
+}
+
+// publicSchema applies the PUBLIC policy for creating objects in schema public.
+func (d *differ) publicSchema() {
+	want := d.want.Public.CreateInPublicSchema
+	h := d.have.Schemas["public"]
+	if want == nil || h == nil {
+		return
+	}
+	has := h.Privileges[state.Public]["CREATE"]
+	need, extra := map[string][]string{}, map[string][]string{}
+	if *want && !has {
+		need[state.Public] = []string{"CREATE"}
+	}
+	if !*want && has {
+		extra[state.Public] = []string{"CREATE"}
+	}
+	if len(need)+len(extra) == 0 {
+		return
+	}
+	if r := d.snap.Roles[h.Owner]; r != nil && r.Superuser && !d.super() {
+		d.problem("schema public is owned by the superuser %q, so %q cannot change what PUBLIC may do in it (PostgreSQL would silently do nothing); make the database owner own it: ALTER SCHEMA public OWNER TO %s",
+			h.Owner, d.snap.Server.User, ident(d.have.Owner))
+		return
+	}
+	d.schemaGrants("public", h.Owner, need, extra)
+}
+
+// kindSQL names an object kind in GRANT ... ON ALL <x> IN SCHEMA, in
+// ALTER DEFAULT PRIVILEGES ... ON <x>, and before one object's name.
+var kindSQL = map[state.ObjectKind]struct{ all, defaults, one string }{
+	state.Tables:    {"ALL TABLES", "TABLES", "TABLE"},
+	state.Sequences: {"ALL SEQUENCES", "SEQUENCES", "SEQUENCE"},
+	state.Functions: {"ALL ROUTINES", "FUNCTIONS", ""},
+}
+
+// objectPrivileges plans privileges on the existing objects of one kind:
+// one schema-wide statement per privilege list and all its grantees where
+// a privilege is missing from every object, per-object statements only for
+// partial drift.
+func (d *differ) objectPrivileges(schema string, kind state.ObjectKind, w, h *state.ObjectGrants) {
+	if h == nil || h.Total == 0 {
+		return
+	}
+	order := state.KindPrivileges[kind]
+	wide, wideRevoke := map[string][]string{}, map[string][]string{}
+	var perObj, perObjRevoke []objectPriv
+	grantees := map[string]bool{}
+	for _, m := range []map[string]state.PrivSet{w.Full, h.Full} {
+		for g := range m {
+			grantees[g] = true
+		}
+	}
+	for g := range h.Partial {
+		grantees[g] = true
+	}
+	for _, g := range state.SortedKeys(grantees) {
+		if !d.managed[g] || h.OwnedBy[g] == h.Total {
+			continue
+		}
+		for _, p := range order {
+			wanted, full := w.Full[g][p], h.Full[g][p]
+			partial, isPartial := h.Partial[g][p]
+			if isPartial && kind == state.Functions {
+				isPartial = false // routines are always granted schema-wide
+			}
+			switch {
+			case wanted && full:
+			case wanted && isPartial:
+				for _, obj := range missingObjects(h, g, partial) {
+					perObj = append(perObj, objectPriv{g, obj, p})
+				}
+			case wanted:
+				wide[g] = append(wide[g], p)
+			case d.opts.Additive:
+			case full || (h.Partial[g][p] != nil && kind == state.Functions):
+				wideRevoke[g] = append(wideRevoke[g], p)
+			case isPartial:
+				for _, obj := range partial {
+					perObjRevoke = append(perObjRevoke, objectPriv{g, obj, p})
+				}
+			}
+		}
+	}
+	if len(wide)+len(wideRevoke)+len(perObj)+len(perObjRevoke) == 0 {
+		return
+	}
+	for _, owner := range state.SortedKeys(h.OwnedBy) {
+		d.needActAs(owner, fmt.Sprintf("grant privileges on %s in schema %q", kind, schema))
+	}
+	k := kindSQL[kind]
+	s := ident(schema)
+	name := schema + "." + string(kind)
+	for _, g := range groupByPrivs(wide) {
+		d.add(Change{Action: "grant", Object: string(kind), Name: name,
+			Summary: fmt.Sprintf("grant %s on all %s in %s to %s", strings.Join(g.privs, ", "), pluralize(h.Total, strings.TrimSuffix(string(kind), "s"), string(kind)), s, quotedList(g.grantees)),
+			SQL:     []string{fmt.Sprintf("GRANT %s ON %s IN SCHEMA %s TO %s", strings.Join(g.privs, ", "), k.all, s, quotedList(g.grantees))},
+			phase:   phaseObjectGrants, order: name + "\x00a" + strings.Join(g.grantees, ",")})
+	}
+	for _, g := range groupByPrivs(wideRevoke) {
+		d.add(Change{Action: "revoke", Object: string(kind), Name: name,
+			Summary: fmt.Sprintf("revoke %s on all %s in %s from %s", strings.Join(g.privs, ", "), kind, s, quotedList(g.grantees)),
+			SQL:     []string{fmt.Sprintf("REVOKE %s ON %s IN SCHEMA %s FROM %s", strings.Join(g.privs, ", "), k.all, s, quotedList(g.grantees))},
+			phase:   phaseRevokeObjects, order: name + "\x00a" + strings.Join(g.grantees, ",")})
+	}
+	for i, st := range groupObjectPrivs(perObj) {
+		d.add(Change{Action: "grant", Object: string(kind), Name: name,
+			Summary: fmt.Sprintf("grant %s on %s to %s (repairs partial drift)", strings.Join(st.privs, ", "), objectNames(schema, st.objects), quotedList(st.grantees)),
+			SQL:     []string{fmt.Sprintf("GRANT %s ON %s %s TO %s", strings.Join(st.privs, ", "), k.one, qualifiedList(schema, st.objects), quotedList(st.grantees))},
+			phase:   phaseObjectGrants, order: fmt.Sprintf("%s\x00b%08d", name, i)})
+	}
+	for i, st := range groupObjectPrivs(perObjRevoke) {
+		d.add(Change{Action: "revoke", Object: string(kind), Name: name,
+			Summary: fmt.Sprintf("revoke %s on %s from %s", strings.Join(st.privs, ", "), objectNames(schema, st.objects), quotedList(st.grantees)),
+			SQL:     []string{fmt.Sprintf("REVOKE %s ON %s %s FROM %s", strings.Join(st.privs, ", "), k.one, qualifiedList(schema, st.objects), quotedList(st.grantees))},
+			phase:   phaseRevokeObjects, order: fmt.Sprintf("%s\x00b%08d", name, i)})
+	}
+}
+
+// missingObjects lists the objects that lack a privilege a grantee holds
+// on some of them, leaving out the grantee's own objects.
+func missingObjects(h *state.ObjectGrants, g string, has []string) []string {
+	hasSet := make(map[string]bool, len(has))
+	for _, o := range has {
+		hasSet[o] = true
+	}
+	var out []string
+	for _, o := range h.Names {
+		if !hasSet[o] && h.NameOwners[o] != g {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func qualifiedList(schema string, objects []string) string {
+	q := make([]string, len(objects))
+	for i, o := range objects {
+		q[i] = qualified(schema, o)
+	}
+	return strings.Join(q, ", ")
+}
+
+func objectNames(schema string, objects []string) string {
+	if len(objects) <= 3 {
+		return qualifiedList(schema, objects)
+	}
+	return fmt.Sprintf("%s and %d more", qualifiedList(schema, objects[:3]), len(objects)-3)
+}
+
+// objectPriv is one privilege on one object for one grantee.
+type objectPriv struct{ grantee, object, priv string }
+
+// objectStatement is one per-object GRANT or REVOKE.
+type objectStatement struct {
+	privs, objects, grantees []string
+}
+
+// groupObjectPrivs packs per-object privileges into as few statements as
+// it can: either one statement per object and privilege list (all its
+// grantees), or one per grantee and privilege list (all its objects),
+// whichever is fewer.
+func groupObjectPrivs(items []objectPriv) []objectStatement {
+	if len(items) == 0 {
+		return nil
+	}
+	// privileges per (grantee, object)
+	type pair struct{ grantee, object string }
+	privs := map[pair][]string{}
+	var pairs []pair
+	for _, it := range items {
+		p := pair{it.grantee, it.object}
+		if _, ok := privs[p]; !ok {
+			pairs = append(pairs, p)
+		}
+		privs[p] = append(privs[p], it.priv)
+	}
+	group := func(byObject bool) []objectStatement {
+		idx := map[string]*objectStatement{}
+		var keys []string
+		for _, p := range pairs {
+			outer, inner := p.grantee, p.object
+			if byObject {
+				outer, inner = p.object, p.grantee
+			}
+			key := outer + "\x00" + strings.Join(privs[p], ",")
+			st := idx[key]
+			if st == nil {
+				st = &objectStatement{privs: privs[p]}
+				idx[key] = st
+				keys = append(keys, key)
+			}
+			if byObject {
+				st.objects = []string{outer}
+				st.grantees = append(st.grantees, inner)
+			} else {
+				st.grantees = []string{outer}
+				st.objects = append(st.objects, inner)
+			}
+		}
+		sort.Strings(keys)
+		out := make([]objectStatement, len(keys))
+		for i, k := range keys {
+			st := idx[k]
+			sort.Strings(st.objects)
+			sort.Strings(st.grantees)
+			out[i] = *st
+		}
+		return out
+	}
+	byObject, byGrantee := group(true), group(false)
+	if len(byObject) <= len(byGrantee) {
+		return byObject
+	}
+	return byGrantee
+}
+
+// defaultPrivileges plans ALTER DEFAULT PRIVILEGES for each creator in the
+// schema.
+func (d *differ) defaultPrivileges(w, h *state.Schema) {
+	s := ident(w.Name)
+	for _, creator := range union(w.Defaults, h.Defaults) {
+		for _, kind := range state.ObjectKinds {
+			wg, hg := w.Defaults[creator][kind], h.Defaults[creator][kind]
+			need, extra := map[string][]string{}, map[string][]string{}
+			for _, g := range union(wg, hg) {
+				if !d.managed[g] {
+					continue
+				}
+				need[g] = wg[g].Minus(hg[g], state.KindPrivileges[kind])
+				if !d.opts.Additive {
+					extra[g] = hg[g].Minus(wg[g], state.KindPrivileges[kind])
+				}
+			}
+			groups, revokes := groupByPrivs(need), groupByPrivs(extra)
+			if len(groups)+len(revokes) == 0 {
+				continue
+			}
+			if !d.exists(creator) {
+				d.problem("schema %q: default_privileges_for names %q, which does not exist and is not declared", w.Name, creator)
+				continue
+			}
+			d.needActAs(creator, fmt.Sprintf("set default privileges for objects it creates in schema %q", w.Name))
+			k := kindSQL[kind].defaults
+			prefix := fmt.Sprintf("ALTER DEFAULT PRIVILEGES FOR ROLE %s IN SCHEMA %s ", ident(creator), s)
+			for _, g := range groups {
+				d.add(Change{Action: "grant", Object: "default privileges", Name: w.Name + "." + string(kind),
+					Summary: fmt.Sprintf("future %s %s creates in %s: grant %s to %s", kind, ident(creator), s, strings.Join(g.privs, ", "), quotedList(g.grantees)),
+					SQL:     []string{fmt.Sprintf("%sGRANT %s ON %s TO %s", prefix, strings.Join(g.privs, ", "), k, quotedList(g.grantees))},
+					phase:   phaseDefaultGrants, order: w.Name + "\x00" + creator + "\x00" + string(kind) + strings.Join(g.grantees, ",")})
+			}
+			for _, g := range revokes {
+				d.add(Change{Action: "revoke", Object: "default privileges", Name: w.Name + "." + string(kind),
+					Summary: fmt.Sprintf("future %s %s creates in %s: revoke %s from %s", kind, ident(creator), s, strings.Join(g.privs, ", "), quotedList(g.grantees)),
+					SQL:     []string{fmt.Sprintf("%sREVOKE %s ON %s FROM %s", prefix, strings.Join(g.privs, ", "), k, quotedList(g.grantees))},
+					phase:   phaseRevokeDefaults, order: w.Name + "\x00" + creator + "\x00" + string(kind) + strings.Join(g.grantees, ",")})
+			}
+		}
+	}
+}
+
+// extensions plans CREATE, ALTER ... SET SCHEMA and DROP EXTENSION.
+func (d *differ) extensions() {
+	for _, name := range state.SortedKeys(d.want.Extensions) {
+		w, h := d.want.Extensions[name], d.have.Extensions[name]
+		switch {
+		case w.Absent && h != nil && !d.opts.Additive:
+			d.add(Change{Action: "drop", Object: "extension", Name: name, Summary: "drop extension " + ident(name),
+				SQL: []string{"DROP EXTENSION " + ident(name)}, phase: phaseDropExtension, order: name})
+		case w.Absent:
+		case h == nil:
+			if !d.snap.Server.Installable[name] {
+				d.problem("extension %q is not available on this server (see pg_available_extensions); install it or remove it from the spec", name)
+				continue
+			}
+			sql := "CREATE EXTENSION IF NOT EXISTS " + ident(name)
+			if w.Schema != "" {
+				sql += " SCHEMA " + ident(w.Schema)
+			}
+			d.checkCreateInDB("create extension " + ident(name))
+			d.add(Change{Action: "create", Object: "extension", Name: name, Summary: "create extension " + ident(name),
+				SQL: []string{sql}, phase: phaseExtensions, order: name})
+		case w.Schema != "" && h.Schema != w.Schema:
+			d.add(Change{Action: "alter", Object: "extension", Name: name,
+				Summary: fmt.Sprintf("move extension %s to schema %s", ident(name), ident(w.Schema)),
+				SQL:     []string{"ALTER EXTENSION " + ident(name) + " SET SCHEMA " + ident(w.Schema)}, phase: phaseExtensions, order: name})
+		}
+	}
+}

@@ -1,0 +1,241 @@
+package plan
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/rolekeeper/rolekeeper/state"
+)
+
+// roles plans role creation, attributes, settings, memberships and removal.
+func (d *differ) roles() {
+	user := d.snap.Server.User
+	for _, name := range state.SortedKeys(d.want.Roles) {
+		w, h := d.want.Roles[name], d.snap.Roles[name]
+		if name == user {
+			d.problem("the spec declares %q, the user rolekeeper connects as; manage that user outside the spec, so that a run can never lock itself out", name)
+			continue
+		}
+		if w.Absent {
+			if h != nil {
+				d.dropRole(w, h)
+			}
+			continue
+		}
+		if h == nil {
+			d.createRole(w)
+		} else {
+			d.alterRole(w, h)
+		}
+		d.roleSettings(w, h)
+		d.memberships(w, h)
+	}
+}
+
+// roleOptions lists the CREATE/ALTER ROLE options that take a role from
+// have (nil: a new role with PostgreSQL's defaults) to want, and whether
+// any of them needs a superuser.
+func roleOptions(want, have *state.Role) (opts []string, needSuper bool) {
+	if have == nil {
+		have = &state.Role{Inherit: true, ConnectionLimit: -1}
+	}
+	flag := func(w, h bool, yes, no string, super bool) {
+		if w == h {
+			return
+		}
+		if w {
+			opts = append(opts, yes)
+		} else {
+			opts = append(opts, no)
+		}
+		needSuper = needSuper || super
+	}
+	flag(want.Login, have.Login, "LOGIN", "NOLOGIN", false)
+	flag(want.Superuser, have.Superuser, "SUPERUSER", "NOSUPERUSER", true)
+	flag(want.CreateDB, have.CreateDB, "CREATEDB", "NOCREATEDB", false)
+	flag(want.CreateRole, have.CreateRole, "CREATEROLE", "NOCREATEROLE", false)
+	flag(want.Inherit, have.Inherit, "INHERIT", "NOINHERIT", false)
+	flag(want.Replication, have.Replication, "REPLICATION", "NOREPLICATION", true)
+	flag(want.BypassRLS, have.BypassRLS, "BYPASSRLS", "NOBYPASSRLS", true)
+	if want.ConnectionLimit != have.ConnectionLimit {
+		opts = append(opts, fmt.Sprintf("CONNECTION LIMIT %d", want.ConnectionLimit))
+	}
+	if want.ValidUntil != have.ValidUntil {
+		v := want.ValidUntil
+		if v == "" {
+			v = "infinity"
+		}
+		opts = append(opts, "VALID UNTIL "+literal(v))
+	}
+	return opts, needSuper
+}
+
+func (d *differ) createRole(w *state.Role) {
+	d.created[w.Name] = true
+	opts, needSuper := roleOptions(w, nil)
+	if needSuper && !d.super() {
+		d.problem("role %q: %s needs a superuser, and %q is not one", w.Name, strings.Join(opts, " "), d.snap.Server.User)
+	}
+	if !d.super() && !d.snap.Server.CreateRole {
+		d.problem("cannot create role %q: %q has neither CREATEROLE nor SUPERUSER", w.Name, d.snap.Server.User)
+	}
+	sql := "CREATE ROLE " + ident(w.Name)
+	if len(opts) > 0 {
+		sql += " WITH " + strings.Join(opts, " ")
+	}
+	desc := "create role " + ident(w.Name)
+	if w.Login {
+		desc += fmt.Sprintf(" (login, auth %s)", w.Auth)
+	}
+	d.add(Change{Action: "create", Object: "role", Name: w.Name, Summary: desc, SQL: []string{sql}, phase: phaseCreateRole, order: w.Name})
+}
+
+func (d *differ) alterRole(w, h *state.Role) {
+	opts, needSuper := roleOptions(w, h)
+	if len(opts) == 0 {
+		return
+	}
+	d.checkCanAlter(w.Name, h)
+	if needSuper && !d.super() {
+		d.problem("role %q: %s needs a superuser, and %q is not one", w.Name, strings.Join(opts, " "), d.snap.Server.User)
+	}
+	d.add(Change{Action: "alter", Object: "role", Name: w.Name,
+		Summary: fmt.Sprintf("alter role %s: %s", ident(w.Name), strings.Join(opts, ", ")),
+		SQL:     []string{"ALTER ROLE " + ident(w.Name) + " WITH " + strings.Join(opts, " ")}, phase: phaseAlterRole, order: w.Name})
+}
+
+// checkCanAlter records a problem when the user may not change an existing role.
+func (d *differ) checkCanAlter(name string, h *state.Role) {
+	srv := &d.snap.Server
+	switch {
+	case srv.Superuser:
+	case h.Superuser:
+		d.problem("role %q is a superuser; only a superuser can change it", name)
+	case !srv.CreateRole:
+		d.problem("cannot change role %q: %q has neither CREATEROLE nor SUPERUSER", name, srv.User)
+	case srv.Major() >= 16 && !srv.AdminOf[name]:
+		d.problem("cannot change role %q: on PostgreSQL 16+ %q needs ADMIN OPTION on it (it was created by another user); as its creator or a superuser run: GRANT %s TO %s WITH ADMIN OPTION",
+			name, srv.User, ident(name), ident(srv.User))
+	}
+}
+
+func (d *differ) roleSettings(w, h *state.Role) {
+	have := map[string][]string{}
+	if h != nil {
+		have = h.Settings
+	}
+	db := ident(d.want.Name)
+	changed := false
+	for _, k := range union(w.Settings, have) {
+		wv, inWant := w.Settings[k]
+		hv, inHave := have[k]
+		switch {
+		case inWant && (!inHave || !state.EqualSetting(wv, hv)):
+			d.add(Change{Action: "set", Object: "role setting", Name: w.Name + "." + k,
+				Summary: fmt.Sprintf("set %s for role %s in database %s", k, ident(w.Name), db),
+				SQL:     []string{fmt.Sprintf("ALTER ROLE %s IN DATABASE %s SET %s = %s", ident(w.Name), db, settingName(k), settingValue(wv))},
+				phase:   phaseRoleSettings, order: w.Name + "\x00" + k})
+			changed = true
+		case !inWant && inHave && !d.opts.Additive:
+			d.add(Change{Action: "reset", Object: "role setting", Name: w.Name + "." + k,
+				Summary: fmt.Sprintf("reset %s for role %s in database %s (not in the spec)", k, ident(w.Name), db),
+				SQL:     []string{fmt.Sprintf("ALTER ROLE %s IN DATABASE %s RESET %s", ident(w.Name), db, settingName(k))},
+				phase:   phaseRoleSettings, order: w.Name + "\x00" + k})
+			changed = true
+		}
+	}
+	if changed && h != nil {
+		d.checkCanAlter(w.Name, h)
+	}
+}
+
+func (d *differ) memberships(w, h *state.Role) {
+	have := map[string]state.Membership{}
+	if h != nil {
+		have = h.MemberOf
+	}
+	var grant, revoke []string
+	for _, m := range state.SortedKeys(w.MemberOf) {
+		if _, ok := have[m]; !ok {
+			grant = append(grant, m)
+			d.checkCanGrantRole(m, w.Name)
+		}
+	}
+	if !d.opts.Additive {
+		for _, m := range state.SortedKeys(have) {
+			if _, ok := w.MemberOf[m]; !ok {
+				revoke = append(revoke, m)
+				d.checkCanGrantRole(m, w.Name)
+			}
+		}
+	}
+	if len(grant) > 0 {
+		d.add(Change{Action: "grant", Object: "membership", Name: w.Name,
+			Summary: fmt.Sprintf("make %s a member of %s", ident(w.Name), quotedList(grant)),
+			SQL:     []string{"GRANT " + identList(grant, ident) + " TO " + ident(w.Name)}, phase: phaseGrantMembership, order: w.Name})
+	}
+	if len(revoke) > 0 {
+		d.add(Change{Action: "revoke", Object: "membership", Name: w.Name,
+			Summary: fmt.Sprintf("remove %s from %s (not in the spec)", ident(w.Name), quotedList(revoke)),
+			SQL:     []string{"REVOKE " + identList(revoke, ident) + " FROM " + ident(w.Name)}, phase: phaseRevokeMembership, order: w.Name})
+	}
+}
+
+// checkCanGrantRole records a problem when the user may not grant or
+// revoke membership in role.
+func (d *differ) checkCanGrantRole(role, member string) {
+	srv := &d.snap.Server
+	r := d.snap.Roles[role]
+	if r == nil && !d.created[role] {
+		if role == state.IAMRole {
+			d.problem("role %q uses auth: iam, but this server has no rds_iam role: IAM database authentication exists only on Amazon RDS and Aurora (the sandbox provides the role)", member)
+		} else {
+			d.problem("role %q is a member of %q, which does not exist and is not declared in the spec", member, role)
+		}
+		return
+	}
+	switch {
+	case srv.Superuser:
+	case r != nil && r.Superuser:
+		d.problem("cannot change membership of %q in %q: %q is a superuser", member, role, role)
+	case srv.AdminOf[role] || d.created[role]:
+	case srv.Major() < 16 && srv.CreateRole:
+	default:
+		d.problem("cannot grant or revoke membership in %q: %q has no ADMIN OPTION on it; as its creator or a superuser run: GRANT %s TO %s WITH ADMIN OPTION",
+			role, srv.User, ident(role), ident(srv.User))
+	}
+}
+
+func (d *differ) dropRole(w, h *state.Role) {
+	target := w.ReassignTo
+	if target == "" {
+		target = d.snap.Server.User
+	}
+	d.dropped[w.Name] = true
+	d.checkCanAlter(w.Name, h)
+	if !d.exists(target) {
+		d.problem("role %q: reassign_owned_to %q does not exist and is not declared", w.Name, target)
+	}
+	d.needActAs(w.Name, fmt.Sprintf("reassign the objects of %q", w.Name))
+	d.needActAs(target, fmt.Sprintf("receive the objects of %q", w.Name))
+	d.add(Change{Action: "drop", Object: "role", Name: w.Name,
+		Summary: fmt.Sprintf("drop role %s (its objects in this database go to %s, its privileges are dropped)", ident(w.Name), ident(target)),
+		SQL: []string{
+			"REASSIGN OWNED BY " + ident(w.Name) + " TO " + ident(target),
+			"DROP OWNED BY " + ident(w.Name),
+			"DROP ROLE " + ident(w.Name),
+		},
+		phase: phaseDropRole, order: w.Name})
+}
+
+// union returns the sorted keys present in either map.
+func union[V1, V2 any](a map[string]V1, b map[string]V2) []string {
+	seen := map[string]bool{}
+	for k := range a {
+		seen[k] = true
+	}
+	for k := range b {
+		seen[k] = true
+	}
+	return state.SortedKeys(seen)
+}

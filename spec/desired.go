@@ -1,0 +1,170 @@
+package spec
+
+import (
+	"strings"
+
+	"github.com/rolekeeper/rolekeeper/state"
+)
+
+// Additive reports whether the spec only grants and never revokes.
+func (s *Spec) Additive() bool { return s.Mode == "additive" }
+
+// Desired expands a valid spec into the state the database should reach.
+// database is the name of the database when the spec does not give one.
+func (s *Spec) Desired(database string) *state.Database {
+	if s.Database != "" {
+		database = s.Database
+	}
+	db := state.NewDatabase(database)
+	for _, name := range state.SortedKeys(s.Roles) {
+		db.Roles[name] = desiredRole(name, s.Roles[name])
+	}
+	for _, name := range state.SortedKeys(s.Schemas) {
+		sc := s.Schemas[name]
+		owner := ""
+		if sc != nil {
+			owner = sc.Owner
+		}
+		db.Schemas[name] = state.NewSchema(name, owner)
+	}
+	for _, name := range state.SortedKeys(s.Roles) {
+		r := s.Roles[name]
+		if r == nil || r.State == "absent" {
+			continue
+		}
+		if db.Roles[name].Login {
+			db.Privileges.Add(name, "CONNECT")
+		}
+		for _, priv := range r.DatabasePrivileges {
+			np, _ := normalizePrivilege(priv, state.DatabasePrivileges)
+			db.Privileges.Add(name, expandAll(np, state.DatabasePrivileges)...)
+		}
+		for _, schemaName := range state.SortedKeys(r.Access) {
+			privs := s.accessPrivileges(r.Access[schemaName])
+			sc := db.Schemas[schemaName]
+			sc.Privileges.Add(name, normalizeList(privs.Schema, state.SchemaPrivileges)...)
+			for _, kind := range state.ObjectKinds {
+				list := normalizeList(privs.kind(kind), state.KindPrivileges[kind])
+				sc.Objects[kind].Full.Add(name, list...)
+				for _, creator := range s.creators(schemaName) {
+					if creator != name {
+						sc.DefaultGrants(creator, kind).Add(name, list...)
+					}
+				}
+			}
+		}
+	}
+	if s.Public != nil {
+		db.Public = state.PublicPolicy{
+			Connect:              s.Public.Connect,
+			Temporary:            s.Public.Temporary,
+			CreateInPublicSchema: s.Public.CreateInPublicSchema,
+		}
+	}
+	for name, val := range s.DatabaseSettings {
+		db.Settings[strings.ToLower(name)] = []string(val)
+	}
+	for name, x := range s.Extensions {
+		db.Extensions[name] = &state.Extension{Name: name, Schema: x.Schema, Absent: x.State == "absent"}
+	}
+	return db
+}
+
+func desiredRole(name string, r *Role) *state.Role {
+	if r == nil {
+		r = &Role{}
+	}
+	out := &state.Role{
+		Name:            name,
+		Inherit:         true,
+		ConnectionLimit: -1,
+		Settings:        map[string][]string{},
+		MemberOf:        map[string]state.Membership{},
+		Auth:            state.AuthNone,
+	}
+	if r.State == "absent" {
+		out.Absent = true
+		out.ReassignTo = r.ReassignOwnedTo
+		return out
+	}
+	if r.Auth != "" {
+		out.Auth = state.Auth(r.Auth)
+	}
+	out.Login = out.Auth == state.AuthIAM || out.Auth == state.AuthPassword
+	if r.Login != nil {
+		out.Login = *r.Login
+	}
+	if r.Inherit != nil {
+		out.Inherit = *r.Inherit
+	}
+	out.CreateDB, out.CreateRole, out.BypassRLS, out.Replication = r.CreateDB, r.CreateRole, r.BypassRLS, r.Replication
+	if r.ConnectionLimit != nil {
+		out.ConnectionLimit = *r.ConnectionLimit
+	}
+	out.ValidUntil, _ = ParseValidUntil(r.ValidUntil)
+	for k, v := range r.Settings {
+		out.Settings[strings.ToLower(k)] = []string(v)
+	}
+	for _, m := range r.MemberOf {
+		out.MemberOf[m] = state.Membership{}
+	}
+	if out.Auth == state.AuthIAM {
+		out.MemberOf[state.IAMRole] = state.Membership{}
+	}
+	return out
+}
+
+// creators returns the roles whose future objects in a schema get default
+// privileges: the owner, then default_privileges_for, without repeats.
+func (s *Spec) creators(schema string) []string {
+	sc := s.Schemas[schema]
+	if sc == nil {
+		return nil
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, c := range append([]string{sc.Owner}, sc.DefaultPrivilegesFor...) {
+		if c != "" && !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (s *Spec) accessPrivileges(a *Access) *Privileges {
+	if a.Inline != nil {
+		return a.Inline
+	}
+	p, _ := s.profile(a.Profile)
+	return p
+}
+
+func (p *Privileges) kind(k state.ObjectKind) []string {
+	switch k {
+	case state.Tables:
+		return p.Tables
+	case state.Sequences:
+		return p.Sequences
+	default:
+		return p.Functions
+	}
+}
+
+func normalizeList(list, allowed []string) []string {
+	var out []string
+	for _, x := range list {
+		np, ok := normalizePrivilege(x, allowed)
+		if ok {
+			out = append(out, expandAll(np, allowed)...)
+		}
+	}
+	return out
+}
+
+func expandAll(p string, allowed []string) []string {
+	if p == "ALL" {
+		return allowed
+	}
+	return []string{p}
+}

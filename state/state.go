@@ -1,0 +1,224 @@
+// Package state is rolekeeper's model of what a PostgreSQL database's roles
+// and privileges are: the desired state built from a spec file, and the actual
+// state read from the catalog, share these types so that the diff between them
+// is a pure function (package plan).
+//
+// The model is deliberately aggregated: object privileges are held per
+// schema, object kind, grantee and privilege ("SELECT on all tables in app"),
+// not per object, so a schema of 20,000 tables compares in constant work.
+package state
+
+import "sort"
+
+// Public is the grantee name used for the PUBLIC pseudo-role.
+const Public = "PUBLIC"
+
+// ObjectKind is a class of objects inside a schema that privileges and
+// default privileges apply to.
+type ObjectKind string
+
+// Object kinds, in the order changes to them are planned.
+const (
+	Tables    ObjectKind = "tables"    // tables, views, materialized views, foreign and partitioned tables
+	Sequences ObjectKind = "sequences" // sequences
+	Functions ObjectKind = "functions" // functions, procedures and aggregates (ROUTINES)
+)
+
+// ObjectKinds lists every object kind in planning order.
+var ObjectKinds = []ObjectKind{Tables, Sequences, Functions}
+
+// Privileges that each kind of object accepts, in canonical order.
+var (
+	DatabasePrivileges = []string{"CONNECT", "CREATE", "TEMPORARY"}
+	SchemaPrivileges   = []string{"USAGE", "CREATE"}
+	KindPrivileges     = map[ObjectKind][]string{
+		Tables:    {"SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"},
+		Sequences: {"USAGE", "SELECT", "UPDATE"},
+		Functions: {"EXECUTE"},
+	}
+)
+
+// Auth is how a login role authenticates.
+type Auth string
+
+// Authentication methods.
+const (
+	AuthNone     Auth = "none"     // no password managed (trust, certificates, or managed elsewhere)
+	AuthIAM      Auth = "iam"      // RDS IAM database authentication: member of rds_iam
+	AuthPassword Auth = "password" // a generated password kept in a secret store
+)
+
+// IAMRole is the RDS role whose members must log in with IAM tokens.
+const IAMRole = "rds_iam"
+
+// Database is the whole state rolekeeper manages in one database.
+type Database struct {
+	Name       string
+	Owner      string
+	Roles      map[string]*Role
+	Schemas    map[string]*Schema
+	Privileges Grants            // database privileges: grantee -> privileges
+	Settings   map[string][]string // ALTER DATABASE ... SET
+	Extensions map[string]*Extension
+	// Public is the PUBLIC policy (desired state only).
+	Public PublicPolicy
+}
+
+// Role is one role and the attributes rolekeeper converges.
+type Role struct {
+	Name            string
+	Login           bool
+	Superuser       bool
+	CreateDB        bool
+	CreateRole      bool
+	Inherit         bool
+	Replication     bool
+	BypassRLS       bool
+	ConnectionLimit int
+	// ValidUntil is an RFC 3339 UTC timestamp, or "" for no expiry
+	// (PostgreSQL's NULL and 'infinity' are the same here).
+	ValidUntil string
+	// Settings are per-role settings in this database (ALTER ROLE ... IN DATABASE ... SET).
+	Settings map[string][]string
+	// MemberOf maps each role this role is a member of to the options of that membership.
+	MemberOf map[string]Membership
+	Auth     Auth
+	// Absent marks a role the spec wants removed.
+	Absent bool
+	// ReassignTo names the role that receives an absent role's objects.
+	ReassignTo string
+}
+
+// Membership holds the options of one role membership. Inherit and Set are
+// only meaningful on PostgreSQL 16 and later.
+type Membership struct {
+	Admin bool
+}
+
+// Schema is one schema, its owner and the privileges granted in it.
+type Schema struct {
+	Name       string
+	Owner      string
+	Privileges Grants // USAGE/CREATE on the schema: grantee -> privileges
+	// Objects holds privileges on existing objects, per object kind.
+	Objects map[ObjectKind]*ObjectGrants
+	// Defaults holds default privileges scoped to this schema, per creating
+	// role and object kind: creator -> kind -> grantee -> privileges.
+	Defaults map[string]map[ObjectKind]Grants
+	// Absent marks a schema the spec wants dropped (only when empty).
+	Absent bool
+}
+
+// ObjectGrants is what grantees hold on the objects of one kind in a schema.
+// In a desired state only Full is set. In an actual state, Full holds the
+// privileges a grantee has on every object, Partial those it has on some,
+// and Total counts the objects.
+type ObjectGrants struct {
+	Total int
+	// OwnedBy counts the objects each role owns.
+	OwnedBy map[string]int
+	Full   Grants
+	// Partial: grantee -> privilege -> names of the objects that have it.
+	Partial map[string]map[string][]string
+	// Names of every object of the kind, sorted, and each one's owner;
+	// filled only where some grantee's privileges are partial.
+	Names      []string
+	NameOwners map[string]string
+}
+
+// Extension is one extension in the database.
+type Extension struct {
+	Name    string
+	Schema  string
+	Version string
+	Absent  bool
+}
+
+// Grants maps a grantee to the privileges it holds.
+type Grants map[string]PrivSet
+
+// Add grants privs to grantee.
+func (g Grants) Add(grantee string, privs ...string) {
+	if len(privs) == 0 {
+		return
+	}
+	s := g[grantee]
+	if s == nil {
+		s = PrivSet{}
+		g[grantee] = s
+	}
+	for _, p := range privs {
+		s[p] = true
+	}
+}
+
+// Grantees returns the grantees, sorted.
+func (g Grants) Grantees() []string { return SortedKeys(g) }
+
+// PrivSet is a set of privilege names (upper case).
+type PrivSet map[string]bool
+
+// Minus returns the privileges in s that are not in other, in the canonical
+// order given by order.
+func (s PrivSet) Minus(other PrivSet, order []string) []string {
+	var out []string
+	for _, p := range order {
+		if s[p] && !other[p] {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// SortedKeys returns the keys of a string-keyed map in sorted order.
+func SortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// NewDatabase returns an empty database state.
+func NewDatabase(name string) *Database {
+	return &Database{
+		Name:       name,
+		Roles:      map[string]*Role{},
+		Schemas:    map[string]*Schema{},
+		Privileges: Grants{},
+		Settings:   map[string][]string{},
+		Extensions: map[string]*Extension{},
+	}
+}
+
+// NewSchema returns an empty schema state.
+func NewSchema(name, owner string) *Schema {
+	s := &Schema{
+		Name:       name,
+		Owner:      owner,
+		Privileges: Grants{},
+		Objects:    map[ObjectKind]*ObjectGrants{},
+		Defaults:   map[string]map[ObjectKind]Grants{},
+	}
+	for _, k := range ObjectKinds {
+		s.Objects[k] = &ObjectGrants{Full: Grants{}}
+	}
+	return s
+}
+
+// DefaultGrants returns the default privileges for objects of kind that
+// creator makes in the schema, creating the map when missing.
+func (s *Schema) DefaultGrants(creator string, kind ObjectKind) Grants {
+	byKind := s.Defaults[creator]
+	if byKind == nil {
+		byKind = map[ObjectKind]Grants{}
+		s.Defaults[creator] = byKind
+	}
+	g := byKind[kind]
+	if g == nil {
+		g = Grants{}
+		byKind[kind] = g
+	}
+	return g
+}
