@@ -64,10 +64,10 @@ type Options struct {
 
 // Plan is the ordered list of changes and what the user must know first.
 type Plan struct {
-	Database string `json:"database"`
-	Server   string `json:"server_version"`
-	User     string `json:"connected_as"`
-	Mode     string `json:"mode"`
+	Database string   `json:"database"`
+	Server   string   `json:"server_version"`
+	User     string   `json:"connected_as"`
+	Mode     string   `json:"mode"`
 	Changes  []Change `json:"changes"`
 	// Unmanaged lists roles that exist but are not in the spec: left alone.
 	Unmanaged []string `json:"unmanaged_roles"`

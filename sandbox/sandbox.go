@@ -146,7 +146,7 @@ func Start(ctx context.Context, opts Options) (_ *Sandbox, err error) {
 		return nil, err
 	}
 	if out, err := s.run(ctx, "initdb", "-D", s.Dir, "-U", SuperUser, "--pwfile", pwfile,
-		"--auth-local=reject", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-instructions"); err != nil {
+		"--auth-local=reject", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C"); err != nil {
 		return nil, fmt.Errorf("sandbox: initdb: %v\n%s", err, out)
 	}
 	os.Remove(pwfile)
@@ -243,7 +243,7 @@ func (s *Sandbox) shapeLikeRDS(ctx context.Context) error {
 		// (that would switch its own login to IAM): before 16 CREATEROLE
 		// suffices; from 16 on an ADMIN-only grant gives the right alone.
 		rdsGrant(s.Major, "rds_iam, rds_password, rds_replication"),
-		rdsGrant(s.Major, "pg_monitor, pg_signal_backend"),
+		rdsGrant(s.Major, "pg_monitor, pg_signal_backend, pg_read_all_stats, pg_read_all_settings, pg_stat_scan_tables"),
 		"CREATE ROLE " + master + " LOGIN CREATEROLE CREATEDB PASSWORD " + quoteLiteral(verifier),
 		"GRANT rds_superuser TO " + master,
 		"CREATE DATABASE " + pgx.Identifier{s.Database}.Sanitize() + " OWNER " + master,

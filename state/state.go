@@ -57,7 +57,7 @@ type Database struct {
 	Owner      string
 	Roles      map[string]*Role
 	Schemas    map[string]*Schema
-	Privileges Grants            // database privileges: grantee -> privileges
+	Privileges Grants              // database privileges: grantee -> privileges
 	Settings   map[string][]string // ALTER DATABASE ... SET
 	Extensions map[string]*Extension
 	// Public is the PUBLIC policy (desired state only).
@@ -117,7 +117,7 @@ type ObjectGrants struct {
 	Total int
 	// OwnedBy counts the objects each role owns.
 	OwnedBy map[string]int
-	Full   Grants
+	Full    Grants
 	// Partial: grantee -> privilege -> names of the objects that have it.
 	Partial map[string]map[string][]string
 	// Names of every object of the kind, sorted, and each one's owner;

@@ -1,0 +1,98 @@
+package apply_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/rolekeeper/rolekeeper/apply"
+	"github.com/rolekeeper/rolekeeper/connect"
+	"github.com/rolekeeper/rolekeeper/internal/pgtest"
+	"github.com/rolekeeper/rolekeeper/plan"
+	"github.com/rolekeeper/rolekeeper/spec"
+	"github.com/rolekeeper/rolekeeper/state"
+)
+
+func mustSpec(t *testing.T, yaml string) *spec.Spec {
+	t.Helper()
+	s, err := spec.Parse("test.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatalf("spec: %v", err)
+	}
+	return s
+}
+
+func exampleSpec(t *testing.T) *spec.Spec {
+	t.Helper()
+	b, err := os.ReadFile("../examples/app.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mustSpec(t, string(b))
+}
+
+func adminConn(t *testing.T, db *pgtest.DB) *pgx.Conn {
+	t.Helper()
+	conn, err := connect.Connect(context.Background(), connect.Options{DSN: db.DSN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
+func desired(s *spec.Spec) *state.Database { return s.Desired("app") }
+
+func doApply(t *testing.T, db *pgtest.DB, s *spec.Spec) *apply.Result {
+	t.Helper()
+	res, err := apply.Apply(context.Background(), adminConn(t, db), desired(s), apply.Options{Plan: plan.Options{Additive: s.Additive()}})
+	if err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	return res
+}
+
+func doPlan(t *testing.T, db *pgtest.DB, s *spec.Spec) *plan.Plan {
+	t.Helper()
+	p, err := apply.Plan(context.Background(), adminConn(t, db), desired(s), plan.Options{Additive: s.Additive()})
+	if err != nil {
+		t.Fatalf("plan: %v", err)
+	}
+	return p
+}
+
+func planText(t *testing.T, p *plan.Plan) string {
+	t.Helper()
+	var b strings.Builder
+	if err := p.WriteText(&b, "Plan"); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// expectNoChanges fails when a plan would change anything.
+func expectNoChanges(t *testing.T, db *pgtest.DB, s *spec.Spec) {
+	t.Helper()
+	if p := doPlan(t, db, s); !p.Empty() || len(p.Problems) > 0 {
+		t.Fatalf("expected no changes, got:\n%s", planText(t, p))
+	}
+}
+
+// catalogFingerprint is everything rolekeeper could have changed, read as
+// the superuser, to prove that a failed run changed nothing.
+func catalogFingerprint(t *testing.T, db *pgtest.DB) string {
+	t.Helper()
+	parts := db.Strings(t, `
+		select format('role %s %s %s %s %s %s', rolname, rolcanlogin, rolinherit, rolcreatedb, rolconnlimit, rolvaliduntil) from pg_roles
+		union all select format('member %s %s', roleid::regrole, member::regrole) from pg_auth_members
+		union all select format('db %s %s', datname, datacl) from pg_database
+		union all select format('setting %s %s %s', setdatabase, setrole, setconfig) from pg_db_role_setting
+		union all select format('schema %s %s %s', nspname, nspowner::regrole, nspacl) from pg_namespace
+		union all select format('rel %s %s %s', oid::regclass, relowner::regrole, relacl) from pg_class where relnamespace::regnamespace::text !~ '^(pg_|information_schema)'
+		union all select format('default %s %s %s %s', defaclrole::regrole, defaclnamespace, defaclobjtype, defaclacl) from pg_default_acl
+		order by 1`)
+	return strings.Join(parts, "\n")
+}
