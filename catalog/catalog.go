@@ -157,9 +157,10 @@ func scanRoles(rows pgx.Rows, snap *Snapshot) error {
 func scanMemberships(rows pgx.Rows, snap *Snapshot) error {
 	var role, member string
 	var admin bool
-	_, err := pgx.ForEachRow(rows, []any{&role, &member, &admin}, func() error {
+	var grantors []string
+	_, err := pgx.ForEachRow(rows, []any{&role, &member, &admin, &grantors}, func() error {
 		if m := snap.Roles[member]; m != nil {
-			m.MemberOf[role] = state.Membership{Admin: admin}
+			m.MemberOf[role] = state.Membership{Admin: admin, Grantors: grantors}
 			if role == state.IAMRole {
 				m.Auth = state.AuthIAM
 			}

@@ -174,11 +174,31 @@ func (d *differ) memberships(w, h *state.Role) {
 			Summary: fmt.Sprintf("make %s a member of %s", ident(w.Name), quotedList(grant)),
 			SQL:     []string{"GRANT " + identList(grant, ident) + " TO " + ident(w.Name)}, phase: phaseGrantMembership, order: w.Name})
 	}
-	if len(revoke) > 0 {
-		d.add(Change{Action: "revoke", Object: "membership", Name: w.Name,
-			Summary: fmt.Sprintf("remove %s from %s (not in the spec)", ident(w.Name), quotedList(revoke)),
-			SQL:     []string{"REVOKE " + identList(revoke, ident) + " FROM " + ident(w.Name)}, phase: phaseRevokeMembership, order: w.Name})
+	if len(revoke) == 0 {
+		return
 	}
+	var sql []string
+	if d.snap.Server.Major() < 16 {
+		sql = []string{"REVOKE " + identList(revoke, ident) + " FROM " + ident(w.Name)}
+	} else {
+		// From 16 on, REVOKE removes only the named grantor's grant: name each.
+		for _, m := range revoke {
+			for _, g := range have[m].Grantors {
+				if g == "" || (!d.super() && !d.snap.Server.Uses[g]) {
+					d.problem("the membership of %q in %q was granted by %q, and only that role or a superuser can revoke it (PostgreSQL 16+); revoke it as %q, or add %q to member_of",
+						w.Name, m, g, g, m)
+					continue
+				}
+				sql = append(sql, "REVOKE "+ident(m)+" FROM "+ident(w.Name)+" GRANTED BY "+ident(g))
+			}
+		}
+	}
+	if len(sql) == 0 {
+		return
+	}
+	d.add(Change{Action: "revoke", Object: "membership", Name: w.Name,
+		Summary: fmt.Sprintf("remove %s from %s (not in the spec)", ident(w.Name), quotedList(revoke)),
+		SQL:     sql, phase: phaseRevokeMembership, order: w.Name})
 }
 
 // checkCanGrantRole records a problem when the user may not grant or

@@ -89,10 +89,11 @@ type Role struct {
 	ReassignTo string
 }
 
-// Membership holds the options of one role membership. Inherit and Set are
-// only meaningful on PostgreSQL 16 and later.
+// Membership holds what rolekeeper reads of one role membership.
 type Membership struct {
 	Admin bool
+	// Grantors lists who granted the membership (actual state only).
+	Grantors []string
 }
 
 // Schema is one schema, its owner and the privileges granted in it.

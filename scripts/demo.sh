@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The quick start: start an RDS-shaped throwaway PostgreSQL, plan and apply
+# examples/app.yaml, show that a second plan has nothing to do, then stop
+# the server (rolekeeper sandbox removes it when the steps end).
+set -euo pipefail
+bin="${1:-bin/rolekeeper}"
+spec="$(dirname "$0")/../examples/app.yaml"
+exec "$bin" sandbox -- bash -c '
+set -uo pipefail
+bin="$1"; spec="$2"
+step() { printf "\n\033[1m\$ %s\033[0m\n" "$*"; }
+step rolekeeper plan -f examples/app.yaml
+"$bin" plan -f "$spec"; code=$?
+echo "(exit code $code: 2 means changes are pending)"
+[ $code -eq 2 ] || exit 1
+step rolekeeper apply -f examples/app.yaml
+"$bin" apply -f "$spec" || exit 1
+step rolekeeper plan -f examples/app.yaml
+"$bin" plan -f "$spec"; code=$?
+echo "(exit code $code: 0 means the database matches the spec)"
+[ $code -eq 0 ] || exit 1
+echo
+echo "Demo done: the sandbox is stopped and removed."
+' demo "$bin" "$spec"

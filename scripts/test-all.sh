@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs the whole suite: every package's tests on the machine's PostgreSQL,
+# then the packages with integration tests (those whose TestMain starts a
+# sandbox through internal/pgtest) again on each PostgreSQL major given as
+# arguments, with binaries fetched by scripts/fetch-postgres.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+echo "== go test ./... (PostgreSQL from the machine)"
+go test -count=1 ./...
+integration=$(grep -rl --include='*_test.go' 'pgtest.Main(' . | xargs -n1 dirname | sort -u | sed 's|^|./|;s|^\./\./|./|')
+for major in "$@"; do
+  bindir=$(scripts/fetch-postgres.sh "$major" | tail -n1 | cut -d= -f2)
+  echo "== integration tests on PostgreSQL $major ($bindir)"
+  # shellcheck disable=SC2086
+  ROLEKEEPER_TEST_PG_BIN="$bindir" go test -count=1 $integration
+done
