@@ -373,7 +373,7 @@ func groupObjectPrivs(items []objectPriv) []objectStatement {
 func (d *differ) defaultPrivileges(w, h *state.Schema) {
 	s := ident(w.Name)
 	for _, creator := range union(w.Defaults, h.Defaults) {
-		for _, kind := range state.ObjectKinds {
+		for ki, kind := range state.ObjectKinds {
 			wg, hg := w.Defaults[creator][kind], h.Defaults[creator][kind]
 			need, extra := map[string][]string{}, map[string][]string{}
 			for _, g := range union(wg, hg) {
@@ -400,13 +400,13 @@ func (d *differ) defaultPrivileges(w, h *state.Schema) {
 				d.add(Change{Action: "grant", Object: "default privileges", Name: w.Name + "." + string(kind),
 					Summary: fmt.Sprintf("future %s %s creates in %s: grant %s to %s", kind, ident(creator), s, strings.Join(g.privs, ", "), quotedList(g.grantees)),
 					SQL:     []string{fmt.Sprintf("%sGRANT %s ON %s TO %s", prefix, strings.Join(g.privs, ", "), k, quotedList(g.grantees))},
-					phase:   phaseDefaultGrants, order: w.Name + "\x00" + creator + "\x00" + string(kind) + strings.Join(g.grantees, ",")})
+					phase:   phaseDefaultGrants, order: fmt.Sprintf("%s\x00%s\x00%d%s", w.Name, creator, ki, strings.Join(g.grantees, ","))})
 			}
 			for _, g := range revokes {
 				d.add(Change{Action: "revoke", Object: "default privileges", Name: w.Name + "." + string(kind),
 					Summary: fmt.Sprintf("future %s %s creates in %s: revoke %s from %s", kind, ident(creator), s, strings.Join(g.privs, ", "), quotedList(g.grantees)),
 					SQL:     []string{fmt.Sprintf("%sREVOKE %s ON %s FROM %s", prefix, strings.Join(g.privs, ", "), k, quotedList(g.grantees))},
-					phase:   phaseRevokeDefaults, order: w.Name + "\x00" + creator + "\x00" + string(kind) + strings.Join(g.grantees, ",")})
+					phase:   phaseRevokeDefaults, order: fmt.Sprintf("%s\x00%s\x00%d%s", w.Name, creator, ki, strings.Join(g.grantees, ","))})
 			}
 		}
 	}

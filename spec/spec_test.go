@@ -1,0 +1,179 @@
+package spec
+
+import (
+	"encoding/json"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/rolekeeper/rolekeeper/state"
+)
+
+func TestExampleSpecIsValid(t *testing.T) {
+	if _, err := Load("../examples/app.yaml"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestInvalidSpecsNameFileLineAndField(t *testing.T) {
+	cases := []struct {
+		name, yaml, want string
+	}{
+		{"unknown field", "roles:\n  app:\n    logn: true\n", `bad.yaml:3: unknown field "logn" in role`},
+		{"wrong type", "roles:\n  app:\n    login: maybe\n", "bad.yaml:3:"},
+		{"unknown profile", "schemas: {app: {}}\nroles:\n  app:\n    access:\n      app: readwrit\n", `bad.yaml:5: roles.app.access.app: unknown profile "readwrit"; known profiles: readonly, readwrite`},
+		{"undeclared schema", "roles:\n  app:\n    access: {nope: readonly}\n", `roles.app.access.nope: schema "nope" is not declared under schemas`},
+		{"duplicate role", "roles:\n  app: {}\n  app: {}\n", "bad.yaml:3: roles.app: declared twice (first on line 2)"},
+		{"reserved pg_ name", "roles:\n  pg_evil: {}\n", "bad.yaml:2: roles.pg_evil: role names starting with pg_ are reserved"},
+		{"reserved rds name", "roles:\n  rdsadmin: {}\n", `"rdsadmin" is reserved`},
+		{"long name", "roles:\n  " + strings.Repeat("a", 64) + ": {}\n", "PostgreSQL names are at most 63 bytes"},
+		{"bad privilege", "profiles:\n  p: {tables: [SELECT, FLY]}\n", `bad.yaml:2: profiles.p.tables.1: "FLY" is not a privilege here`},
+		{"rds_iam listed", "roles:\n  a: {member_of: [rds_iam]}\n", "set auth: iam instead"},
+		{"admin role without opt-in", "roles:\n  a: {member_of: [rds_superuser]}\n", "allow_admin_roles: true"},
+		{"membership loop", "roles:\n  a: {member_of: [b]}\n  b: {member_of: [a]}\n", "membership loop: a -> b -> a"},
+		{"iam without login", "roles:\n  a: {auth: iam, login: false}\n", "auth iam needs login: true"},
+		{"bad valid_until", "roles:\n  a: {valid_until: soon}\n", "is not a timestamp"},
+		{"absent with fields", "roles:\n  a: {state: absent, login: true}\n", "takes only reassign_owned_to"},
+		{"bad mode", "mode: yolo\n", `mode: must be authoritative or additive, not "yolo"`},
+		{"bad setting name", "database_settings: {\"x; drop\": 1}\n", "is not a setting name"},
+		{"list for scalar setting", "database_settings: {work_mem: [a, b]}\n", "work_mem takes one value"},
+		{"not a mapping", "- a\n- b\n", "the spec must be a mapping"},
+		{"empty", "", "file is empty"},
+		{"syntax error", "roles: {app: [}\n", "bad.yaml: did not find expected node content"},
+		{"bad indentation", "roles:\n  a: {}\n b: {}\n", "bad.yaml:2: did not find expected key"},
+		{"two documents", "roles: {}\n---\nroles: {}\n", "more than one YAML document"},
+		{"NUL byte", "roles: {a\x00: {}}\n", "NUL byte"},
+		{"version", "version: 7\n", "unsupported version 7"},
+		{"system schema", "schemas: {pg_catalog: {}}\n", "is a system schema"},
+		{"absent owner", "schemas: {s: {owner: o}}\nroles: {o: {state: absent}}\n", `owner "o" is declared absent`},
+		{"unknown extension field", "extensions: {vector: {version: 1}}\n", `unknown field "version"`},
+		{"unknown access field", "schemas: {s: {}}\nroles:\n  a:\n    access:\n      s: {tabels: [SELECT]}\n", `unknown field "tabels"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse("bad.yaml", []byte(c.yaml))
+			if err == nil {
+				t.Fatalf("accepted:\n%s", c.yaml)
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error\n  %v\nlacks\n  %s", err, c.want)
+			}
+		})
+	}
+}
+
+func TestJSONIsAccepted(t *testing.T) {
+	s, err := Parse("spec.json", []byte(`{"database": "app", "schemas": {"app": {"owner": "migrator"}},
+		"roles": {"migrator": {"auth": "iam"}, "app": {"auth": "iam", "access": {"app": "readwrite"}}},
+		"extensions": ["pgcrypto"], "database_settings": {"search_path": ["app", "public"]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := s.Desired("ignored")
+	if db.Name != "app" || !db.Roles["app"].Login || db.Extensions["pgcrypto"] == nil {
+		t.Fatalf("unexpected desired state: %+v", db)
+	}
+	if got := db.Settings["search_path"]; strings.Join(got, ",") != "app,public" {
+		t.Fatalf("search_path = %q", got)
+	}
+}
+
+func TestDesiredExpandsProfilesAndDefaults(t *testing.T) {
+	s, err := Parse("t.yaml", []byte(`
+schemas:
+  app: {owner: migrator, default_privileges_for: [etl]}
+profiles:
+  auditor: {schema: [usage], tables: [select, references]}
+roles:
+  migrator: {login: true}
+  etl: {}
+  app: {login: true, access: {app: readwrite}}
+  audit: {access: {app: auditor}, database_privileges: [temp]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := s.Desired("app")
+	app := db.Schemas["app"]
+	if got := app.Objects[state.Tables].Full["app"].Minus(nil, state.KindPrivileges[state.Tables]); strings.Join(got, ",") != "SELECT,INSERT,UPDATE,DELETE" {
+		t.Errorf("readwrite tables = %v", got)
+	}
+	if got := app.Objects[state.Tables].Full["audit"].Minus(nil, state.KindPrivileges[state.Tables]); strings.Join(got, ",") != "SELECT,REFERENCES" {
+		t.Errorf("custom profile tables = %v", got)
+	}
+	for _, creator := range []string{"migrator", "etl"} {
+		if !app.Defaults[creator][state.Tables]["app"]["INSERT"] {
+			t.Errorf("default privileges for %s's tables miss app INSERT", creator)
+		}
+	}
+	if !db.Privileges["app"]["CONNECT"] || db.Privileges["etl"]["CONNECT"] {
+		t.Errorf("CONNECT goes to login roles only: %v", db.Privileges)
+	}
+	if !db.Privileges["audit"]["TEMPORARY"] {
+		t.Errorf("database_privileges not expanded: %v", db.Privileges)
+	}
+	if _, ok := db.Roles["app"].MemberOf[state.IAMRole]; ok {
+		t.Errorf("auth none must not add rds_iam")
+	}
+}
+
+func TestIAMRolesJoinRdsIam(t *testing.T) {
+	s, err := Parse("t.yaml", []byte("roles: {a: {auth: iam}}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := s.Desired("app").Roles["a"]
+	if _, ok := r.MemberOf[state.IAMRole]; !ok || !r.Login {
+		t.Fatalf("iam role: %+v", r)
+	}
+}
+
+func TestSchemaFileIsValidJSONSchemaOfEveryField(t *testing.T) {
+	b, err := os.ReadFile("schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != string(JSONSchema()) {
+		t.Fatal("embedded schema differs from schema.json")
+	}
+}
+
+// TestSchemaCoversEveryField keeps schema.json and the Go types in step:
+// every yaml key of each struct is a property of its schema definition,
+// and the definitions name no field the parser would reject.
+func TestSchemaCoversEveryField(t *testing.T) {
+	var doc struct {
+		Properties map[string]any `json:"properties"`
+		Defs       map[string]struct {
+			Properties map[string]any `json:"properties"`
+		} `json:"$defs"`
+	}
+	if err := json.Unmarshal(JSONSchema(), &doc); err != nil {
+		t.Fatalf("schema.json is not JSON: %v", err)
+	}
+	check := func(def string, props map[string]any, typ reflect.Type) {
+		want := map[string]bool{}
+		for i := 0; i < typ.NumField(); i++ {
+			if tag := strings.Split(typ.Field(i).Tag.Get("yaml"), ",")[0]; tag != "" {
+				want[tag] = true
+			}
+		}
+		for k := range want {
+			if _, ok := props[k]; !ok {
+				t.Errorf("schema %s lacks field %q", def, k)
+			}
+		}
+		for k := range props {
+			if !want[k] {
+				t.Errorf("schema %s has field %q that the parser rejects", def, k)
+			}
+		}
+	}
+	check("(root)", doc.Properties, reflect.TypeOf(Spec{}))
+	check("role", doc.Defs["role"].Properties, reflect.TypeOf(Role{}))
+	check("schema", doc.Defs["schema"].Properties, reflect.TypeOf(Schema{}))
+	check("privileges", doc.Defs["privileges"].Properties, reflect.TypeOf(Privileges{}))
+	check("public", doc.Defs["public"].Properties, reflect.TypeOf(Public{}))
+	check("extension", doc.Defs["extension"].Properties, reflect.TypeOf(Extension{}))
+}
