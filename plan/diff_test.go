@@ -115,8 +115,8 @@ roles: {o: {}, a: {access: {s: readonly}}, b: {access: {s: readonly}}, c: {acces
 				`GRANT "o" TO "postgres"`,
 				`GRANT USAGE ON SCHEMA "s" TO "a", "b", "c"`,
 				`GRANT SELECT ON ALL TABLES IN SCHEMA "s" TO "a", "b", "c"`,
-				`ALTER DEFAULT PRIVILEGES FOR ROLE "o" IN SCHEMA "s" GRANT SELECT ON SEQUENCES TO "a", "b", "c"`,
 				`ALTER DEFAULT PRIVILEGES FOR ROLE "o" IN SCHEMA "s" GRANT SELECT ON TABLES TO "a", "b", "c"`,
+				`ALTER DEFAULT PRIVILEGES FOR ROLE "o" IN SCHEMA "s" GRANT SELECT ON SEQUENCES TO "a", "b", "c"`,
 				`REVOKE "o" FROM "postgres"`,
 			},
 			absent: []string{"ALL SEQUENCES"}, // no sequences exist
