@@ -60,7 +60,7 @@ func Diff(want *state.Database, snap *catalog.Snapshot, opts Options) *Plan {
 		p.Mode = "additive"
 	}
 	for _, name := range state.SortedKeys(snap.Roles) {
-		if _, declared := want.Roles[name]; !declared && !isSystemRole(name, snap) {
+		if _, declared := want.Roles[name]; !declared && !IsSystemRole(name, snap) {
 			p.Unmanaged = append(p.Unmanaged, name)
 		}
 	}

@@ -8,7 +8,6 @@ import (
 	"sort"
 
 	"github.com/rolekeeper/rolekeeper/catalog"
-	"github.com/rolekeeper/rolekeeper/state"
 )
 
 // Phases order the changes: roles, then what depends on them, revokes late,
@@ -108,8 +107,10 @@ func sortChanges(cs []Change) {
 	})
 }
 
-// isSystemRole reports roles that are never listed as unmanaged.
-func isSystemRole(name string, snap *catalog.Snapshot) bool {
+// IsSystemRole reports roles rolekeeper never lists as unmanaged nor
+// writes into an inspected spec: superusers, predefined and RDS roles, and
+// the connected user.
+func IsSystemRole(name string, snap *catalog.Snapshot) bool {
 	if r := snap.Roles[name]; r != nil && r.Superuser {
 		return true
 	}
@@ -124,4 +125,3 @@ func isSystemRole(name string, snap *catalog.Snapshot) bool {
 	return false
 }
 
-var _ = state.Public

@@ -7,81 +7,81 @@ package spec
 // Spec is one parsed spec file. Field tags are the file's keys.
 type Spec struct {
 	// Version of the file format; 1 when omitted.
-	Version int `yaml:"version" json:"version"`
+	Version int `yaml:"version,omitempty" json:"version"`
 	// Database the file describes; the connection's database when omitted.
-	Database string `yaml:"database" json:"database"`
+	Database string `yaml:"database,omitempty" json:"database"`
 	// Mode is "authoritative" (default: extra privileges of declared roles
 	// are revoked) or "additive" (grant only, never revoke).
-	Mode string `yaml:"mode" json:"mode"`
+	Mode string `yaml:"mode,omitempty" json:"mode"`
 	// Profiles defines named privilege sets in addition to the built-in
 	// readonly and readwrite.
-	Profiles map[string]*Privileges `yaml:"profiles" json:"profiles"`
+	Profiles map[string]*Privileges `yaml:"profiles,omitempty" json:"profiles"`
 	// Schemas the file manages, by name.
-	Schemas map[string]*Schema `yaml:"schemas" json:"schemas"`
+	Schemas map[string]*Schema `yaml:"schemas,omitempty" json:"schemas"`
 	// Roles the file manages, by name. Roles not listed are never changed.
-	Roles map[string]*Role `yaml:"roles" json:"roles"`
+	Roles map[string]*Role `yaml:"roles,omitempty" json:"roles"`
 	// Extensions to create (a list of names) or to converge (a map).
-	Extensions Extensions `yaml:"extensions" json:"extensions"`
+	Extensions Extensions `yaml:"extensions,omitempty" json:"extensions"`
 	// Public is the policy for the PUBLIC pseudo-role.
-	Public *Public `yaml:"public" json:"public"`
+	Public *Public `yaml:"public,omitempty" json:"public"`
 	// DatabaseSettings are set with ALTER DATABASE ... SET.
-	DatabaseSettings map[string]Setting `yaml:"database_settings" json:"database_settings"`
+	DatabaseSettings map[string]Setting `yaml:"database_settings,omitempty" json:"database_settings"`
 }
 
 // Schema is one managed schema.
 type Schema struct {
 	// Owner of the schema; it is created with this owner and ownership is
 	// converged. Omitted: ownership is not managed.
-	Owner string `yaml:"owner" json:"owner"`
+	Owner string `yaml:"owner,omitempty" json:"owner"`
 	// DefaultPrivilegesFor lists the roles whose future objects in this
 	// schema get the default privileges that access implies. The owner is
 	// always included.
-	DefaultPrivilegesFor []string `yaml:"default_privileges_for" json:"default_privileges_for"`
+	DefaultPrivilegesFor []string `yaml:"default_privileges_for,omitempty" json:"default_privileges_for"`
 }
 
 // Role is one managed role.
 type Role struct {
 	// State is "present" (default) or "absent" (the role is dropped after
 	// its objects are reassigned and its privileges dropped).
-	State string `yaml:"state" json:"state"`
+	State string `yaml:"state,omitempty" json:"state"`
 	// Login: may the role log in. Default: true when auth is iam or password.
-	Login *bool `yaml:"login" json:"login"`
+	Login *bool `yaml:"login,omitempty" json:"login"`
 	// Auth is iam, password or none (default).
-	Auth string `yaml:"auth" json:"auth"`
+	Auth string `yaml:"auth,omitempty" json:"auth"`
 	// PasswordSecret names the secret that holds a password role's password.
-	PasswordSecret string `yaml:"password_secret" json:"password_secret"`
-	CreateDB       bool   `yaml:"createdb" json:"createdb"`
-	CreateRole     bool   `yaml:"createrole" json:"createrole"`
+	PasswordSecret string `yaml:"password_secret,omitempty" json:"password_secret"`
+	CreateDB       bool   `yaml:"createdb,omitempty" json:"createdb"`
+	CreateRole     bool   `yaml:"createrole,omitempty" json:"createrole"`
 	// Inherit: does the role use the privileges of roles it is a member of (default true).
-	Inherit     *bool `yaml:"inherit" json:"inherit"`
-	BypassRLS   bool  `yaml:"bypassrls" json:"bypassrls"`
-	Replication bool  `yaml:"replication" json:"replication"`
+	Inherit     *bool `yaml:"inherit,omitempty" json:"inherit"`
+	BypassRLS   bool  `yaml:"bypassrls,omitempty" json:"bypassrls"`
+	Replication bool  `yaml:"replication,omitempty" json:"replication"`
 	// ConnectionLimit: -1 (default) for no limit.
-	ConnectionLimit *int `yaml:"connection_limit" json:"connection_limit"`
+	ConnectionLimit *int `yaml:"connection_limit,omitempty" json:"connection_limit"`
 	// ValidUntil: an RFC 3339 timestamp or date after which the password no
 	// longer works; omitted or "infinity" for never.
-	ValidUntil string `yaml:"valid_until" json:"valid_until"`
+	ValidUntil string `yaml:"valid_until,omitempty" json:"valid_until"`
 	// Settings are per-role settings in this database.
-	Settings map[string]Setting `yaml:"settings" json:"settings"`
+	Settings map[string]Setting `yaml:"settings,omitempty" json:"settings"`
 	// MemberOf lists roles this role is a member of.
-	MemberOf []string `yaml:"member_of" json:"member_of"`
+	MemberOf []string `yaml:"member_of,omitempty" json:"member_of"`
 	// Access maps a schema to a profile name or an inline privilege set.
-	Access map[string]*Access `yaml:"access" json:"access"`
+	Access map[string]*Access `yaml:"access,omitempty" json:"access"`
 	// DatabasePrivileges are granted on the database (CONNECT is implied for login roles).
-	DatabasePrivileges []string `yaml:"database_privileges" json:"database_privileges"`
+	DatabasePrivileges []string `yaml:"database_privileges,omitempty" json:"database_privileges"`
 	// ReassignOwnedTo receives an absent role's objects (default: the connected user).
-	ReassignOwnedTo string `yaml:"reassign_owned_to" json:"reassign_owned_to"`
+	ReassignOwnedTo string `yaml:"reassign_owned_to,omitempty" json:"reassign_owned_to"`
 	// AllowAdminRoles permits membership in administrative roles such as
 	// rds_superuser or pg_write_all_data.
-	AllowAdminRoles bool `yaml:"allow_admin_roles" json:"allow_admin_roles"`
+	AllowAdminRoles bool `yaml:"allow_admin_roles,omitempty" json:"allow_admin_roles"`
 }
 
 // Privileges is a privilege set on a schema and the objects in it.
 type Privileges struct {
-	Schema    []string `yaml:"schema" json:"schema"`
-	Tables    []string `yaml:"tables" json:"tables"`
-	Sequences []string `yaml:"sequences" json:"sequences"`
-	Functions []string `yaml:"functions" json:"functions"`
+	Schema    []string `yaml:"schema,omitempty" json:"schema"`
+	Tables    []string `yaml:"tables,omitempty" json:"tables"`
+	Sequences []string `yaml:"sequences,omitempty" json:"sequences"`
+	Functions []string `yaml:"functions,omitempty" json:"functions"`
 }
 
 // Access is either a profile name or an inline privilege set.
@@ -93,11 +93,11 @@ type Access struct {
 // Public is the policy for PUBLIC. Each omitted field is left unmanaged.
 type Public struct {
 	// Connect: may every role connect to the database.
-	Connect *bool `yaml:"connect" json:"connect"`
+	Connect *bool `yaml:"connect,omitempty" json:"connect"`
 	// Temporary: may every role create temporary tables.
-	Temporary *bool `yaml:"temporary" json:"temporary"`
+	Temporary *bool `yaml:"temporary,omitempty" json:"temporary"`
 	// CreateInPublicSchema: may every role create objects in schema public.
-	CreateInPublicSchema *bool `yaml:"create_in_public_schema" json:"create_in_public_schema"`
+	CreateInPublicSchema *bool `yaml:"create_in_public_schema,omitempty" json:"create_in_public_schema"`
 }
 
 // Extensions maps an extension name to how it should be.
@@ -106,9 +106,9 @@ type Extensions map[string]*Extension
 // Extension is one managed extension.
 type Extension struct {
 	// State is "present" (default) or "absent".
-	State string `yaml:"state" json:"state"`
+	State string `yaml:"state,omitempty" json:"state"`
 	// Schema to create it in (the server's default when omitted).
-	Schema string `yaml:"schema" json:"schema"`
+	Schema string `yaml:"schema,omitempty" json:"schema"`
 }
 
 // Setting is a configuration value: a scalar, or a list for list-valued

@@ -1,15 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/rolekeeper/rolekeeper/apply"
+	"github.com/rolekeeper/rolekeeper/catalog"
 	"github.com/rolekeeper/rolekeeper/connect"
 	"github.com/rolekeeper/rolekeeper/plan"
 	"github.com/rolekeeper/rolekeeper/spec"
@@ -178,5 +182,43 @@ func runVersion(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return fmt.Errorf("not yet")
+	var dsn, database, format string
+	fs := newFlagSet("inspect", stderr)
+	fs.StringVar(&dsn, "dsn", "", "connection string (default: the PG* environment variables)")
+	fs.StringVar(&database, "database", "", "database to describe (default: the connection's)")
+	fs.StringVar(&format, "format", "yaml", "output format: yaml or json")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if format != "yaml" && format != "json" {
+		return &exitError{1, fmt.Errorf("--format must be yaml or json, not %q", format)}
+	}
+	conn, err := connect.Connect(ctx, connect.Options{DSN: dsn, Database: database})
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	snap, err := catalog.Inspect(ctx, conn, catalog.Scope{})
+	if err != nil {
+		return err
+	}
+	s, notes := spec.FromState(snap.DB, func(role string) bool { return plan.IsSystemRole(role, snap) })
+	if format == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(s)
+	}
+	var out bytes.Buffer
+	enc := yaml.NewEncoder(&out)
+	enc.SetIndent(2)
+	if err := enc.Encode(s); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "# Written by rolekeeper inspect from database %q on PostgreSQL %s.\n", snap.Server.Database, snap.Server.Version)
+	fmt.Fprintln(stdout, "# Roles not listed (system roles, superusers, the connected user) are left alone.")
+	for _, n := range notes {
+		fmt.Fprintf(stdout, "# Note: %s.\n", n)
+	}
+	_, err = stdout.Write(out.Bytes())
+	return err
 }

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rolekeeper/rolekeeper/internal/pgtest"
+	"github.com/rolekeeper/rolekeeper/plan"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// rk runs the CLI in-process and returns its exit code and output.
+func rk(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func writeSpec(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "spec.yaml")
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+const example = "../../examples/app.yaml"
+
+func TestPlanExitCodes(t *testing.T) {
+	db := pgtest.Fresh(t)
+	code, out, errOut := rk(t, "plan", "-f", example, "--dsn", db.DSN)
+	if code != 2 || !strings.Contains(out, `CREATE ROLE "app" WITH LOGIN`) {
+		t.Fatalf("plan with changes: exit %d, stdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	if code, _, errOut := rk(t, "apply", "-f", example, "--dsn", db.DSN); code != 0 {
+		t.Fatalf("apply: exit %d: %s", code, errOut)
+	}
+	code, out, _ = rk(t, "plan", "-f", example, "--dsn", db.DSN)
+	if code != 0 || !strings.Contains(out, "No changes") {
+		t.Fatalf("plan without changes: exit %d:\n%s", code, out)
+	}
+	if code, _, errOut := rk(t, "plan", "-f", example, "--dsn", "postgres://nobody@127.0.0.1:1/app?connect_timeout=2"); code != 1 || !strings.Contains(errOut, "connect to 127.0.0.1:1") {
+		t.Fatalf("unreachable server: exit %d: %s", code, errOut)
+	}
+}
+
+func TestPlanJSONIsStable(t *testing.T) {
+	db := pgtest.Fresh(t)
+	_, first, _ := rk(t, "plan", "-f", example, "--dsn", db.DSN, "--format", "json")
+	_, second, _ := rk(t, "plan", "-f", example, "--dsn", db.DSN, "--format", "json")
+	if first != second {
+		t.Fatal("two JSON plans of the same state differ")
+	}
+	var doc plan.Document
+	if err := json.Unmarshal([]byte(first), &doc); err != nil {
+		t.Fatalf("plan JSON does not parse: %v", err)
+	}
+	if doc.FormatVersion != 1 || !doc.Changed || doc.Database != "app" || len(doc.Changes) == 0 || doc.Summary["create"] != 4 {
+		t.Fatalf("unexpected document: %+v", doc)
+	}
+	for _, c := range doc.Changes {
+		if c.Action == "" || c.Summary == "" || len(c.SQL) == 0 {
+			t.Fatalf("incomplete change: %+v", c)
+		}
+	}
+	_, applied, _ := rk(t, "apply", "-f", example, "--dsn", db.DSN, "--format", "json")
+	if err := json.Unmarshal([]byte(applied), &doc); err != nil || doc.Applied == nil || !*doc.Applied {
+		t.Fatalf("apply JSON: %v\n%s", err, applied)
+	}
+}
+
+func TestInvalidFileChangesNothing(t *testing.T) {
+	db := pgtest.Fresh(t)
+	bad := writeSpec(t, "schemas: {app: {owner: migrator}}\nroles:\n  migrator: {login: true}\n  app:\n    access: {app: readwirte}\n")
+	mark := pgtest.LogMark(t)
+	code, out, errOut := rk(t, "apply", "-f", bad, "--dsn", db.DSN)
+	if code != 1 || out != "" || !strings.Contains(errOut, "spec.yaml:5: roles.app.access.app: unknown profile \"readwirte\"") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if stmts := pgtest.Statements(t, mark, "postgres"); len(stmts) != 0 {
+		t.Fatalf("an invalid spec reached the server: %q", stmts)
+	}
+	if db.Bool(t, "select exists (select 1 from pg_roles where rolname in ('app', 'migrator'))") {
+		t.Fatal("roles were created from an invalid file")
+	}
+}
+
+func TestInspectRoundTrips(t *testing.T) {
+	db := pgtest.Fresh(t)
+	if code, _, errOut := rk(t, "apply", "-f", example, "--dsn", db.DSN); code != 0 {
+		t.Fatal(errOut)
+	}
+	db.Exec(t, "SET ROLE migrator; CREATE TABLE app.t (id serial); RESET ROLE")
+	code, out, errOut := rk(t, "inspect", "--dsn", db.DSN)
+	if code != 0 {
+		t.Fatalf("inspect: %s", errOut)
+	}
+	for _, want := range []string{"owner: migrator", "app: readwrite", "app: readonly", "connect: false", "search_path: app"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("inspect output lacks %q:\n%s", want, out)
+		}
+	}
+	inspected := writeSpec(t, out)
+	if code, out, _ := rk(t, "plan", "-f", inspected, "--dsn", db.DSN); code != 0 {
+		t.Fatalf("the inspected spec is not a no-op (exit %d):\n%s", code, out)
+	}
+}
+
+func TestValidateAndSchema(t *testing.T) {
+	if code, out, _ := rk(t, "validate", "-f", example); code != 0 || !strings.Contains(out, "valid (3 roles, 1 schemas)") {
+		t.Fatalf("validate: %d %s", code, out)
+	}
+	code, out, _ := rk(t, "schema")
+	var schema map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &schema) != nil || schema["title"] == nil {
+		t.Fatalf("schema: exit %d, not a JSON Schema", code)
+	}
+	if code, _, errOut := rk(t, "frobnicate"); code != 1 || !strings.Contains(errOut, `unknown command "frobnicate"`) {
+		t.Fatalf("unknown command: %d %s", code, errOut)
+	}
+	if code, _, errOut := rk(t, "plan"); code != 1 || !strings.Contains(errOut, "-f FILE") {
+		t.Fatalf("plan without -f: %d %s", code, errOut)
+	}
+}
