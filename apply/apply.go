@@ -35,6 +35,8 @@ type Options struct {
 	BatchSize int
 	// OnChange, when set, is called after each change is applied.
 	OnChange func(plan.Change)
+	// Secrets keeps the passwords of auth: password roles.
+	Secrets *Secrets
 }
 
 // Result is what an apply did.
@@ -83,28 +85,40 @@ func Plan(ctx context.Context, conn *pgx.Conn, want *state.Database, opts plan.O
 	return plan.Diff(want, snap, opts), nil
 }
 
+// begin opens the transaction and takes the rolekeeper lock, in one round trip.
+func begin(ctx context.Context, conn *pgx.Conn, opts Options) error {
+	q := fmt.Sprintf("BEGIN; SET LOCAL statement_timeout = %d; SET LOCAL lock_timeout = %d; SELECT pg_advisory_xact_lock(%d); SET LOCAL lock_timeout = %d; SET LOCAL statement_timeout = %d",
+		opts.WaitTimeout.Milliseconds(), opts.WaitTimeout.Milliseconds(), LockKey, opts.LockTimeout.Milliseconds(), opts.StatementTimeout.Milliseconds())
+	if _, err := conn.PgConn().Exec(ctx, q).ReadAll(); err != nil {
+		rollback(conn)
+		return fmt.Errorf("take the rolekeeper lock: %w%s", err, lockHint(err, "another rolekeeper run", opts.WaitTimeout))
+	}
+	return nil
+}
+
+func (o *Options) defaults() {
+	if o.LockTimeout == 0 {
+		o.LockTimeout = 5 * time.Second
+	}
+	if o.StatementTimeout == 0 {
+		o.StatementTimeout = 10 * time.Minute
+	}
+	if o.WaitTimeout == 0 {
+		o.WaitTimeout = 2 * time.Minute
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 1000
+	}
+}
+
 // Apply converges the database to want. On any error the transaction is
 // rolled back and the database is as it was.
 func Apply(ctx context.Context, conn *pgx.Conn, want *state.Database, opts Options) (res *Result, err error) {
-	if opts.LockTimeout == 0 {
-		opts.LockTimeout = 5 * time.Second
-	}
-	if opts.StatementTimeout == 0 {
-		opts.StatementTimeout = 10 * time.Minute
-	}
-	if opts.WaitTimeout == 0 {
-		opts.WaitTimeout = 2 * time.Minute
-	}
-	if opts.BatchSize <= 0 {
-		opts.BatchSize = 1000
-	}
+	opts.defaults()
 	// One round trip: open the transaction, bound the waits, and wait for
 	// any other rolekeeper run on this cluster to finish.
-	begin := fmt.Sprintf("BEGIN; SET LOCAL statement_timeout = %d; SET LOCAL lock_timeout = %d; SELECT pg_advisory_xact_lock(%d); SET LOCAL lock_timeout = %d",
-		opts.WaitTimeout.Milliseconds(), opts.WaitTimeout.Milliseconds(), LockKey, opts.LockTimeout.Milliseconds())
-	if _, err := conn.PgConn().Exec(ctx, begin).ReadAll(); err != nil {
-		rollback(conn)
-		return nil, fmt.Errorf("apply: take the rolekeeper lock: %w%s", err, lockHint(err, "another rolekeeper run", opts.WaitTimeout))
+	if err := begin(ctx, conn, opts); err != nil {
+		return nil, fmt.Errorf("apply: %w", err)
 	}
 	committed := false
 	defer func() {
@@ -112,9 +126,6 @@ func Apply(ctx context.Context, conn *pgx.Conn, want *state.Database, opts Optio
 			rollback(conn)
 		}
 	}()
-	if _, err := conn.PgConn().Exec(ctx, fmt.Sprintf("SET LOCAL statement_timeout = %d", opts.StatementTimeout.Milliseconds())).ReadAll(); err != nil {
-		return nil, fmt.Errorf("apply: %w", err)
-	}
 	// Inspect again under the lock: the plan shown earlier may be stale.
 	snap, err := catalog.Inspect(ctx, conn, Scope(want))
 	if err != nil {
@@ -150,11 +161,18 @@ type step struct {
 func run(ctx context.Context, conn *pgx.Conn, p *plan.Plan, opts Options, res *Result) error {
 	var steps []step
 	for i, c := range p.Changes {
+		if c.Secret != "" {
+			sql, err := passwordStatement(ctx, opts.Secrets, c)
+			if err != nil {
+				return fmt.Errorf("apply: %w; nothing was changed", err)
+			}
+			steps = append(steps, step{sql, i})
+			continue
+		}
 		for _, s := range c.SQL {
 			steps = append(steps, step{s, i})
 		}
 	}
-	done := 0
 	for start := 0; start < len(steps); start += opts.BatchSize {
 		end := min(start+opts.BatchSize, len(steps))
 		b := &pgx.Batch{}
@@ -176,9 +194,7 @@ func run(ctx context.Context, conn *pgx.Conn, p *plan.Plan, opts Options, res *R
 		if err := br.Close(); err != nil {
 			return fmt.Errorf("apply: %w; rolled back, nothing was changed", err)
 		}
-		done = end
 	}
-	_ = done
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rolekeeper/rolekeeper/apply"
 	"github.com/rolekeeper/rolekeeper/connect"
+	"github.com/rolekeeper/rolekeeper/credentials"
 	"github.com/rolekeeper/rolekeeper/internal/pgtest"
 	"github.com/rolekeeper/rolekeeper/plan"
 	"github.com/rolekeeper/rolekeeper/spec"
@@ -46,9 +47,19 @@ func adminConn(t *testing.T, db *pgtest.DB) *pgx.Conn {
 
 func desired(s *spec.Spec) *state.Database { return s.Desired("app") }
 
+// testSecrets is a directory secret store that lives as long as the test.
+func testSecrets(t *testing.T) *apply.Secrets {
+	return &apply.Secrets{Store: credentials.DirStore{Dir: t.TempDir()}, Shape: credentials.DBSecret{Engine: "postgres", Host: "127.0.0.1", DBName: "app"}}
+}
+
 func doApply(t *testing.T, db *pgtest.DB, s *spec.Spec) *apply.Result {
 	t.Helper()
-	res, err := apply.Apply(context.Background(), adminConn(t, db), desired(s), apply.Options{Plan: plan.Options{Additive: s.Additive()}})
+	return doApplyWith(t, db, s, testSecrets(t))
+}
+
+func doApplyWith(t *testing.T, db *pgtest.DB, s *spec.Spec, secrets *apply.Secrets) *apply.Result {
+	t.Helper()
+	res, err := apply.Apply(context.Background(), adminConn(t, db), desired(s), apply.Options{Plan: plan.Options{Additive: s.Additive()}, Secrets: secrets})
 	if err != nil {
 		t.Fatalf("apply: %v", err)
 	}

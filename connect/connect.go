@@ -1,26 +1,40 @@
-// Package connect opens the admin connection rolekeeper works through,
-// from a DSN or the libpq PG* environment variables.
+// Package connect opens the admin connection rolekeeper works through:
+// from a DSN or the libpq PG* environment variables, with the password from
+// a secret, a parameter or an IAM token, TLS verified against the Amazon
+// RDS CAs, and retries long enough for a cluster that is resuming.
 package connect
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/rolekeeper/rolekeeper/credentials"
 )
 
-// Options say where to connect.
+// Options say where and how to connect.
 type Options struct {
 	// DSN is a libpq connection string or URL; empty: the PG* variables.
 	DSN string
 	// Database overrides the DSN's database (the spec's `database`).
 	Database string
-	// ConnectTimeout bounds one connection attempt (default 10s).
+	// Admin is where the password comes from, when not from the DSN.
+	Admin credentials.AdminSource
+	// ConnectTimeout bounds one attempt (default 10s).
 	ConnectTimeout time.Duration
+	// RetryFor keeps retrying failed attempts (not authentication
+	// failures) with backoff for this long; 0 tries once.
+	RetryFor time.Duration
+	// Log receives one line per failed attempt (nil: none).
+	Log *slog.Logger
 }
 
 // Config builds the connection configuration. Passwords are set on the
@@ -44,20 +58,117 @@ func Config(opts Options) (*pgx.ConnConfig, error) {
 		cfg.RuntimeParams = map[string]string{}
 	}
 	cfg.RuntimeParams["application_name"] = "rolekeeper"
+	if !rootCertGiven(opts.DSN) {
+		if err := useRDSRoots(tlsConfigs(cfg.Fallbacks, cfg.TLSConfig)); err != nil {
+			return nil, err
+		}
+	}
 	return cfg, nil
 }
 
-// Connect opens the admin connection.
+func rootCertGiven(dsn string) bool {
+	return os.Getenv("PGSSLROOTCERT") != "" || strings.Contains(dsn, "sslrootcert")
+}
+
+func userGiven(dsn string) bool {
+	if os.Getenv("PGUSER") != "" {
+		return true
+	}
+	if strings.Contains(dsn, "://") {
+		return strings.Contains(dsn, "@") || strings.Contains(dsn, "user=")
+	}
+	return strings.Contains(dsn, "user=")
+}
+
+// Connect opens the admin connection. With a secret or parameter as the
+// password source, an authentication failure fetches it once more (RDS
+// rotates its managed master secret) before giving up.
 func Connect(ctx context.Context, opts Options) (*pgx.Conn, error) {
 	cfg, err := Config(opts)
 	if err != nil {
 		return nil, err
 	}
-	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if opts.Admin.IAM && cfg.TLSConfig == nil {
+		return nil, errors.New("IAM authentication needs TLS: set PGSSLMODE=require (or verify-full)")
+	}
+	if opts.Admin.Enabled() {
+		if err := fetchCredential(ctx, cfg, opts); err != nil {
+			return nil, err
+		}
+	}
+	conn, err := connectRetrying(ctx, cfg, opts)
+	if err != nil && isAuthFailure(err) && opts.Admin.Refetchable() {
+		if opts.Log != nil {
+			opts.Log.Info("authentication failed; fetching the admin credential again (it may have been rotated)")
+		}
+		if ferr := fetchCredential(ctx, cfg, opts); ferr != nil {
+			return nil, ferr
+		}
+		conn, err = connectRetrying(ctx, cfg, opts)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s as %s (database %s): %w%s", net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port)), cfg.User, cfg.Database, redact(err), hint(err))
 	}
 	return conn, nil
+}
+
+func fetchCredential(ctx context.Context, cfg *pgx.ConnConfig, opts Options) error {
+	c, err := opts.Admin.Fetch(ctx, cfg.Host, cfg.Port, cfg.User)
+	if err != nil {
+		return err
+	}
+	if c.User != "" && !userGiven(opts.DSN) {
+		cfg.User = c.User
+	}
+	cfg.Password = c.Password
+	return nil
+}
+
+// connectRetrying tries until an attempt succeeds, fails for a reason a
+// retry cannot fix, or opts.RetryFor has passed.
+func connectRetrying(ctx context.Context, cfg *pgx.ConnConfig, opts Options) (*pgx.Conn, error) {
+	deadline := time.Now().Add(opts.RetryFor)
+	backoff := 500 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		conn, err := pgx.ConnectConfig(ctx, cfg)
+		if err == nil {
+			return conn, nil
+		}
+		if !retryable(err) || time.Now().Add(backoff).After(deadline) || ctx.Err() != nil {
+			return nil, err
+		}
+		if opts.Log != nil {
+			opts.Log.Warn("connection attempt failed; retrying", "attempt", attempt, "wait", backoff.String(), "error", redact(err).Error())
+		}
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		backoff = min(backoff*2, 8*time.Second)
+	}
+}
+
+// retryable reports failures that may pass: the server unreachable,
+// starting up, shutting down or out of connections.
+func retryable(err error) bool {
+	if isAuthFailure(err) {
+		return false
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "57P03", "57P01", "57P02", "53300", "08006", "08001", "08004":
+			return true
+		}
+		return false
+	}
+	return true // network errors, timeouts
+}
+
+func isAuthFailure(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "28P01" || pgErr.Code == "28000")
 }
 
 // hint adds what to do for the common failures.
@@ -66,10 +177,11 @@ func hint(err error) string {
 	if errors.As(err, &pgErr) {
 		switch pgErr.Code {
 		case "28P01", "28000":
-			return " (check the user and password: --dsn, PGUSER/PGPASSWORD, or the secret)"
+			return " (check the user and password: --dsn, PGUSER/PGPASSWORD, or the admin secret)"
 		case "3D000":
 			return " (the database does not exist: check `database` in the spec or PGDATABASE)"
 		}
+		return ""
 	}
 	return " (is the server reachable from here? check PGHOST/PGPORT or --dsn)"
 }

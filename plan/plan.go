@@ -48,8 +48,11 @@ type Change struct {
 	Name string `json:"name"`
 	// Summary is one line for people.
 	Summary string `json:"summary"`
-	// SQL holds the statements, every identifier quoted.
+	// SQL holds the statements, every identifier quoted. A password is
+	// never shown: apply substitutes its SCRAM verifier when it runs.
 	SQL []string `json:"sql"`
+	// Secret names the secret a password change reads (or creates).
+	Secret string `json:"secret,omitempty"`
 
 	phase int
 	order string

@@ -27,9 +27,33 @@ func (d *differ) roles() {
 		} else {
 			d.alterRole(w, h)
 		}
+		d.password(w, h)
 		d.roleSettings(w, h)
 		d.memberships(w, h)
 	}
+}
+
+// PasswordPlaceholder stands for a password in plan output; apply
+// replaces the statement with one that carries the SCRAM verifier.
+const PasswordPlaceholder = "'<SCRAM-SHA-256 verifier of the password in the secret>'"
+
+// password sets the password of an auth: password role when rolekeeper
+// creates it, or when it moves from IAM to a password. An existing
+// password is never changed by apply: `rotate` does that.
+func (d *differ) password(w, h *state.Role) {
+	if w.Auth != state.AuthPassword {
+		return
+	}
+	if h != nil {
+		if _, wasIAM := h.MemberOf[state.IAMRole]; !wasIAM {
+			return
+		}
+	}
+	d.add(Change{Action: "set", Object: "password", Name: w.Name,
+		Summary: fmt.Sprintf("set the password of %s from secret %q (a strong one is generated and stored there if the secret does not exist)", ident(w.Name), w.PasswordSecret),
+		SQL:     []string{"ALTER ROLE " + ident(w.Name) + " PASSWORD " + PasswordPlaceholder},
+		Secret:  w.PasswordSecret,
+		phase:   phaseRoleSettings, order: w.Name + "\x00\x00password"})
 }
 
 // roleOptions lists the CREATE/ALTER ROLE options that take a role from

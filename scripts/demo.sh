@@ -7,14 +7,14 @@ bin="${1:-bin/rolekeeper}"
 spec="$(dirname "$0")/../examples/app.yaml"
 exec "$bin" sandbox -- bash -c '
 set -uo pipefail
-bin="$1"; spec="$2"
+bin="$1"; spec="$2"; secrets=$(mktemp -d); trap "rm -rf $secrets" EXIT
 step() { printf "\n\033[1m\$ %s\033[0m\n" "$*"; }
 step rolekeeper plan -f examples/app.yaml
 "$bin" plan -f "$spec"; code=$?
 echo "(exit code $code: 2 means changes are pending)"
 [ $code -eq 2 ] || exit 1
 step rolekeeper apply -f examples/app.yaml
-"$bin" apply -f "$spec" || exit 1
+"$bin" apply -f "$spec" --secrets-dir "$secrets" || exit 1
 step rolekeeper plan -f examples/app.yaml
 "$bin" plan -f "$spec"; code=$?
 echo "(exit code $code: 0 means the database matches the spec)"

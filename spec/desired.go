@@ -17,7 +17,7 @@ func (s *Spec) Desired(database string) *state.Database {
 	}
 	db := state.NewDatabase(database)
 	for _, name := range state.SortedKeys(s.Roles) {
-		db.Roles[name] = desiredRole(name, s.Roles[name])
+		db.Roles[name] = desiredRole(database, name, s.Roles[name])
 	}
 	for _, name := range state.SortedKeys(s.Schemas) {
 		sc := s.Schemas[name]
@@ -70,7 +70,10 @@ func (s *Spec) Desired(database string) *state.Database {
 	return db
 }
 
-func desiredRole(name string, r *Role) *state.Role {
+// DefaultSecretName is the secret of a password role that names none.
+func DefaultSecretName(database, role string) string { return "rolekeeper/" + database + "/" + role }
+
+func desiredRole(database, name string, r *Role) *state.Role {
 	if r == nil {
 		r = &Role{}
 	}
@@ -89,6 +92,12 @@ func desiredRole(name string, r *Role) *state.Role {
 	}
 	if r.Auth != "" {
 		out.Auth = state.Auth(r.Auth)
+	}
+	if out.Auth == state.AuthPassword {
+		out.PasswordSecret = r.PasswordSecret
+		if out.PasswordSecret == "" {
+			out.PasswordSecret = DefaultSecretName(database, name)
+		}
 	}
 	out.Login = out.Auth == state.AuthIAM || out.Auth == state.AuthPassword
 	if r.Login != nil {

@@ -83,6 +83,8 @@ type Role struct {
 	// MemberOf maps each role this role is a member of to the options of that membership.
 	MemberOf map[string]Membership
 	Auth     Auth
+	// PasswordSecret names the secret holding an AuthPassword role's password.
+	PasswordSecret string
 	// Absent marks a role the spec wants removed.
 	Absent bool
 	// ReassignTo names the role that receives an absent role's objects.

@@ -14,20 +14,19 @@ import (
 
 	"github.com/rolekeeper/rolekeeper/apply"
 	"github.com/rolekeeper/rolekeeper/catalog"
-	"github.com/rolekeeper/rolekeeper/connect"
 	"github.com/rolekeeper/rolekeeper/plan"
 	"github.com/rolekeeper/rolekeeper/spec"
 )
 
-// dbFlags are the flags shared by commands that talk to a database.
+// dbFlags are the flags shared by commands that read a spec and talk to a database.
 type dbFlags struct {
-	dsn    string
+	connFlags
 	file   string
 	format string
 }
 
 func (f *dbFlags) register(fs *flag.FlagSet, needFile bool) {
-	fs.StringVar(&f.dsn, "dsn", "", "connection string (default: the PG* environment variables)")
+	f.connFlags.register(fs)
 	if needFile {
 		fs.StringVar(&f.file, "f", "", "spec file (YAML or JSON)")
 	}
@@ -69,7 +68,7 @@ func loadAndConnect(ctx context.Context, f *dbFlags) (*spec.Spec, *pgx.Conn, err
 	if err != nil {
 		return nil, nil, err
 	}
-	conn, err := connect.Connect(ctx, connect.Options{DSN: f.dsn, Database: s.Database})
+	conn, err := f.connect(ctx, s.Database)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -131,6 +130,7 @@ func runApply(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer conn.Close(context.Background())
 	opts.Plan = plan.Options{Additive: s.Additive()}
+	opts.Secrets = f.secrets(ctx, conn)
 	res, err := apply.Apply(ctx, conn, s.Desired(conn.Config().Database), opts)
 	if res != nil && res.Plan != nil {
 		if f.format == "json" {
@@ -182,9 +182,10 @@ func runVersion(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var dsn, database, format string
+	var cf connFlags
+	var database, format string
 	fs := newFlagSet("inspect", stderr)
-	fs.StringVar(&dsn, "dsn", "", "connection string (default: the PG* environment variables)")
+	cf.register(fs)
 	fs.StringVar(&database, "database", "", "database to describe (default: the connection's)")
 	fs.StringVar(&format, "format", "yaml", "output format: yaml or json")
 	if err := parseFlags(fs, args); err != nil {
@@ -193,7 +194,7 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if format != "yaml" && format != "json" {
 		return &exitError{1, fmt.Errorf("--format must be yaml or json, not %q", format)}
 	}
-	conn, err := connect.Connect(ctx, connect.Options{DSN: dsn, Database: database})
+	conn, err := cf.connect(ctx, database)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,16 @@ import (
 	"github.com/rolekeeper/rolekeeper/plan"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) {
+	// Password users' secrets go to a directory, as with --secrets-dir.
+	dir, err := os.MkdirTemp("", "rolekeeper-secrets-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("ROLEKEEPER_SECRETS_DIR", dir)
+	defer os.RemoveAll(dir)
+	pgtest.Main(m)
+}
 
 // rk runs the CLI in-process and returns its exit code and output.
 func rk(t *testing.T, args ...string) (int, string, string) {

@@ -1,0 +1,56 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/rolekeeper/rolekeeper/credentials"
+	"github.com/rolekeeper/rolekeeper/plan"
+)
+
+// Secrets is where apply and rotate keep the passwords of auth: password roles.
+type Secrets struct {
+	Store credentials.Store
+	// Shape fills the RDS-shaped fields (engine, host, port, dbname) of
+	// secrets rolekeeper creates.
+	Shape credentials.DBSecret
+}
+
+// passwordStatement returns the statement that sets a role's password
+// from its secret, creating the secret with a generated password when it
+// does not exist. The secret is written before the server is changed, so
+// a crash can leave a secret the server does not use yet (the next apply
+// uses it), never a server password no secret holds.
+func passwordStatement(ctx context.Context, s *Secrets, c plan.Change) (string, error) {
+	if s == nil || s.Store == nil {
+		return "", fmt.Errorf("role %q uses auth: password, and no secret store is configured (AWS Secrets Manager needs an AWS region and credentials; locally, pass --secrets-dir DIR)", c.Name)
+	}
+	v, err := s.Store.Get(ctx, c.Secret, credentials.StageCurrent)
+	if errors.Is(err, credentials.ErrNotFound) {
+		pw, gerr := credentials.GeneratePassword(32)
+		if gerr != nil {
+			return "", gerr
+		}
+		sec := s.Shape
+		sec.Username, sec.Password = c.Name, pw
+		v, err = s.Store.Create(ctx, c.Secret, sec)
+	}
+	if err != nil {
+		return "", fmt.Errorf("password of %q: %w", c.Name, err)
+	}
+	return setPasswordSQL(c.Name, v.Secret.Password)
+}
+
+// setPasswordSQL sets a password as a SCRAM-SHA-256 verifier computed
+// here: the plaintext never reaches the server, its logs or
+// pg_stat_statements.
+func setPasswordSQL(role, password string) (string, error) {
+	verifier, err := credentials.ScramVerifier(password, nil)
+	if err != nil {
+		return "", err
+	}
+	return "ALTER ROLE " + pgx.Identifier{role}.Sanitize() + " PASSWORD '" + verifier + "'", nil
+}

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"os"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/rolekeeper/rolekeeper/apply"
+	"github.com/rolekeeper/rolekeeper/connect"
+	"github.com/rolekeeper/rolekeeper/credentials"
+)
+
+// connFlags are the flags of every command that connects to a database.
+type connFlags struct {
+	dsn          string
+	adminSecret  string
+	adminParam   string
+	adminIAM     bool
+	secretsDir   string
+	connectRetry time.Duration
+}
+
+func (c *connFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.dsn, "dsn", "", "connection string (default: the PG* environment variables)")
+	fs.StringVar(&c.adminSecret, "admin-secret", os.Getenv("ROLEKEEPER_ADMIN_SECRET"), "Secrets Manager secret with the admin password, e.g. the RDS-managed master secret (env ROLEKEEPER_ADMIN_SECRET)")
+	fs.StringVar(&c.adminParam, "admin-ssm-parameter", os.Getenv("ROLEKEEPER_ADMIN_SSM_PARAMETER"), "SSM parameter with the admin password (env ROLEKEEPER_ADMIN_SSM_PARAMETER)")
+	fs.BoolVar(&c.adminIAM, "admin-iam", os.Getenv("ROLEKEEPER_ADMIN_IAM") == "true", "log in as the admin with an RDS IAM token (env ROLEKEEPER_ADMIN_IAM=true)")
+	fs.StringVar(&c.secretsDir, "secrets-dir", os.Getenv("ROLEKEEPER_SECRETS_DIR"), "keep password users' secrets in this directory instead of AWS Secrets Manager (local use)")
+	fs.DurationVar(&c.connectRetry, "connect-retry", 0, "keep retrying an unreachable or starting server this long")
+}
+
+// awsConfig loads the standard AWS configuration once: region, the default
+// credentials chain, AWS_ENDPOINT_URL and the per-service endpoint variables.
+var awsConfig = func() func(ctx context.Context) (aws.Config, error) {
+	var cfg *aws.Config
+	var err error
+	return func(ctx context.Context) (aws.Config, error) {
+		if cfg == nil && err == nil {
+			var c aws.Config
+			c, err = config.LoadDefaultConfig(ctx)
+			cfg = &c
+		}
+		return *cfg, err
+	}
+}()
+
+func (c *connFlags) options(database string) connect.Options {
+	return connect.Options{
+		DSN:      c.dsn,
+		Database: database,
+		Admin:    credentials.AdminSource{SecretID: c.adminSecret, SSMParameter: c.adminParam, IAM: c.adminIAM, AWS: awsConfig},
+		RetryFor: c.connectRetry,
+	}
+}
+
+func (c *connFlags) connect(ctx context.Context, database string) (*pgx.Conn, error) {
+	return connect.Connect(ctx, c.options(database))
+}
+
+// secrets returns where password users' secrets live: the directory when
+// given, else Secrets Manager when an AWS region is configured, else nil.
+func (c *connFlags) secrets(ctx context.Context, conn *pgx.Conn) *apply.Secrets {
+	cfg := conn.Config()
+	shape := credentials.DBSecret{Engine: "postgres", Host: cfg.Host, Port: int(cfg.Port), DBName: cfg.Database}
+	if c.secretsDir != "" {
+		return &apply.Secrets{Store: credentials.DirStore{Dir: c.secretsDir}, Shape: shape}
+	}
+	awsCfg, err := awsConfig(ctx)
+	if err != nil || awsCfg.Region == "" {
+		return nil
+	}
+	return &apply.Secrets{Store: credentials.NewSecretsManager(awsCfg), Shape: shape}
+}

@@ -1,0 +1,105 @@
+package credentials
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// DirStore keeps secrets as files in a directory (mode 0600), for local
+// databases and the sandbox where there is no Secrets Manager. A secret
+// named "app/reporting" is the folder app%2Freporting holding
+// CURRENT.json and, during a rotation, PENDING.json.
+type DirStore struct{ Dir string }
+
+// Describe implements Store.
+func (d DirStore) Describe() string { return "the directory " + d.Dir }
+
+func (d DirStore) path(name, stage string) string {
+	return filepath.Join(d.Dir, strings.ReplaceAll(filepathEscape(name), "/", "%2F"), stage+".json")
+}
+
+func filepathEscape(s string) string {
+	return strings.NewReplacer("%", "%25", "\\", "%5C", "..", "%2E%2E").Replace(s)
+}
+
+type dirVersion struct {
+	ID     string   `json:"id"`
+	Secret DBSecret `json:"secret"`
+}
+
+// Get implements Store.
+func (d DirStore) Get(ctx context.Context, name, stage string) (Version, error) {
+	b, err := os.ReadFile(d.path(name, stage))
+	if errors.Is(err, os.ErrNotExist) {
+		return Version{}, fmt.Errorf("%s: secret %s (%s): %w", d.Describe(), name, stage, ErrNotFound)
+	}
+	if err != nil {
+		return Version{}, fmt.Errorf("read secret %s: %w", name, err)
+	}
+	var v dirVersion
+	if err := json.Unmarshal(b, &v); err != nil {
+		return Version{}, fmt.Errorf("secret %s in %s is damaged", name, d.Dir)
+	}
+	return Version{ID: v.ID, Secret: v.Secret}, nil
+}
+
+func (d DirStore) write(name, stage string, s DBSecret) (Version, error) {
+	id := make([]byte, 8)
+	rand.Read(id)
+	v := dirVersion{ID: hex.EncodeToString(id), Secret: s}
+	b, _ := json.Marshal(v)
+	p := d.path(name, stage)
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return Version{}, fmt.Errorf("store secret %s: %w", name, err)
+	}
+	tmp := p + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return Version{}, fmt.Errorf("store secret %s: %w", name, err)
+	}
+	if err := os.Rename(tmp, p); err != nil {
+		return Version{}, fmt.Errorf("store secret %s: %w", name, err)
+	}
+	return Version{ID: v.ID, Secret: s}, nil
+}
+
+// Create implements Store.
+func (d DirStore) Create(ctx context.Context, name string, s DBSecret) (Version, error) {
+	if _, err := os.Stat(d.path(name, StageCurrent)); err == nil {
+		return Version{}, fmt.Errorf("create secret %s: it exists already", name)
+	}
+	return d.write(name, StageCurrent, s)
+}
+
+// PutPending implements Store.
+func (d DirStore) PutPending(ctx context.Context, name string, s DBSecret) (Version, error) {
+	return d.write(name, StagePending, s)
+}
+
+// Promote implements Store.
+func (d DirStore) Promote(ctx context.Context, name, id string) error {
+	p, err := d.Get(ctx, name, StagePending)
+	if err != nil {
+		return err
+	}
+	if p.ID != id {
+		return fmt.Errorf("promote secret %s: version %s is not pending", name, id)
+	}
+	return os.Rename(d.path(name, StagePending), d.path(name, StageCurrent))
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

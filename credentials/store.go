@@ -1,0 +1,72 @@
+package credentials
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// ErrNotFound is returned by a Store for a secret or version that does not exist.
+var ErrNotFound = errors.New("secret not found")
+
+// Version stages, as Secrets Manager names them.
+const (
+	StageCurrent = "AWSCURRENT"
+	StagePending = "AWSPENDING"
+)
+
+// DBSecret is a database user's secret in the shape RDS itself uses for
+// its managed secrets, so tools that read RDS secrets read these too.
+type DBSecret struct {
+	Engine   string `json:"engine"`
+	Host     string `json:"host"`
+	Port     int    `json:"port"`
+	Username string `json:"username"`
+	Password string `json:"password"`
+	DBName   string `json:"dbname"`
+}
+
+// String never shows the password.
+func (s DBSecret) String() string {
+	return fmt.Sprintf("{%s user %s on %s:%d/%s, password redacted}", s.Engine, s.Username, s.Host, s.Port, s.DBName)
+}
+
+// GoString never shows the password either (%#v).
+func (s DBSecret) GoString() string { return s.String() }
+
+// Version is one stored value of a secret.
+type Version struct {
+	ID     string
+	Secret DBSecret
+}
+
+// Store keeps user secrets. Values are staged as Secrets Manager stages
+// them: CURRENT is what clients use; PENDING is a new value not yet
+// promoted (a rotation in progress).
+type Store interface {
+	// Get returns the version of a secret at a stage; ErrNotFound when
+	// the secret or the stage does not exist.
+	Get(ctx context.Context, name, stage string) (Version, error)
+	// Create makes a new secret whose CURRENT value is s. It fails if
+	// the secret exists.
+	Create(ctx context.Context, name string, s DBSecret) (Version, error)
+	// PutPending stores s as the PENDING version.
+	PutPending(ctx context.Context, name string, s DBSecret) (Version, error)
+	// Promote makes the version id CURRENT.
+	Promote(ctx context.Context, name, id string) error
+	// Describe names the store and where it keeps secrets, for messages.
+	Describe() string
+}
+
+func decodeSecret(name, raw string) (DBSecret, error) {
+	var s DBSecret
+	if err := json.Unmarshal([]byte(raw), &s); err != nil {
+		// The JSON error may quote the value: never pass it on.
+		return DBSecret{}, fmt.Errorf("secret %s is not a JSON object with username and password", name)
+	}
+	if s.Password == "" {
+		return DBSecret{}, fmt.Errorf("secret %s has no password field", name)
+	}
+	return s, nil
+}
