@@ -123,8 +123,8 @@ roles: {o: {}, a: {access: {s: readonly}}, b: {access: {s: readonly}}, c: {acces
 		},
 		{
 			name: "PG16 temporary membership asks for INHERIT and SET", major: 16,
-			yaml:  "schemas: {s: {owner: o}}\nroles: {o: {}}",
-			want:  []string{`CREATE ROLE "o"`, `GRANT "o" TO "postgres" WITH INHERIT TRUE, SET TRUE`, `CREATE SCHEMA "s" AUTHORIZATION "o"`, `REVOKE "o" FROM "postgres"`},
+			yaml: "schemas: {s: {owner: o}}\nroles: {o: {}}",
+			want: []string{`CREATE ROLE "o"`, `GRANT "o" TO "postgres" WITH INHERIT TRUE, SET TRUE`, `CREATE SCHEMA "s" AUTHORIZATION "o"`, `REVOKE "o" FROM "postgres"`},
 		},
 		{
 			name: "no temporary membership when the user already has the role", major: 15,
@@ -207,8 +207,11 @@ roles: {o: {}, a: {access: {s: readonly}}, b: {access: {s: readonly}}, c: {acces
 		},
 		{
 			name: "matching list settings are left alone", major: 15,
-			yaml:   `database_settings: {search_path: ["$user", "My Schema", public]}`,
-			setup:  func(s *catalog.Snapshot) { _, v := state.ParseSetting(`search_path="$user", "My Schema", public`); s.DB.Settings["search_path"] = v },
+			yaml: `database_settings: {search_path: ["$user", "My Schema", public]}`,
+			setup: func(s *catalog.Snapshot) {
+				_, v := state.ParseSetting(`search_path="$user", "My Schema", public`)
+				s.DB.Settings["search_path"] = v
+			},
 			absent: []string{"search_path"},
 		},
 		{

@@ -127,4 +127,3 @@ func IsSystemRole(name string, snap *catalog.Snapshot) bool {
 	}
 	return false
 }
-

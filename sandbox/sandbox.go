@@ -45,7 +45,9 @@ type Options struct {
 	Settings map[string]string
 	// OSUser runs the server when rolekeeper runs as root ("postgres" when empty).
 	OSUser string
-	// Quiet suppresses nothing yet; reserved.
+	// TLS turns TLS on with a certificate from a CA made for the sandbox
+	// (Sandbox.CAFile).
+	TLS bool
 }
 
 // Sandbox is a running server.
@@ -58,7 +60,9 @@ type Sandbox struct {
 	Database       string
 	MasterPassword string
 	SuperPassword  string
-	cred           *syscall.Credential
+	// CAFile holds the CA certificate of a TLS sandbox.
+	CAFile string
+	cred   *syscall.Credential
 }
 
 // FindBinDir looks for PostgreSQL server binaries: $PG_BIN, `pg_config
@@ -164,6 +168,15 @@ func Start(ctx context.Context, opts Options) (_ *Sandbox, err error) {
 		// A throwaway server: durability buys nothing here.
 		"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
 		"max_connections": "100",
+	}
+	if opts.TLS {
+		tlsConf, err := s.enableTLS(base)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range tlsConf {
+			conf[k] = v
+		}
 	}
 	for k, v := range opts.Settings {
 		conf[k] = v

@@ -33,6 +33,8 @@ var commands = []struct {
 }{
 	{"plan", "show what apply would change (exit 0: nothing, 2: changes)", runPlan},
 	{"apply", "converge the database to the spec in one transaction", runApply},
+	{"check", "log in as each managed user and prove its rights", runCheck},
+	{"rotate", "give password users new passwords (secret first, then server)", runRotate},
 	{"inspect", "print the database's current roles and privileges as a spec", runInspect},
 	{"validate", "check a spec file offline", runValidate},
 	{"schema", "print the JSON Schema of the spec", runSchema},
