@@ -37,6 +37,8 @@ func Main(m *testing.M) {
 			// writes and search for leaked secrets.
 			"log_statement":   "'all'",
 			"log_line_prefix": "'%m [%p] %u@%d '",
+			// Tests look for leaked secrets in pg_stat_statements too.
+			"shared_preload_libraries": "'pg_stat_statements'",
 		},
 	})
 	cancel()
