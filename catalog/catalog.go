@@ -239,12 +239,13 @@ func scanObjects(rows pgx.Rows, db *state.Database) error {
 			return nil
 		}
 		if og.Partial == nil {
-			og.Partial = map[string]map[string][]string{}
+			og.Partial = map[string]map[string]*state.Partial{}
 		}
 		if og.Partial[*grantee] == nil {
-			og.Partial[*grantee] = map[string][]string{}
+			og.Partial[*grantee] = map[string]*state.Partial{}
 		}
-		og.Partial[*grantee][*priv] = nil // names filled by inspectPartial
+		// Objects are filled by inspectPartial: the smaller side.
+		og.Partial[*grantee][*priv] = &state.Partial{Count: n, HasListed: 2*n <= og.Total}
 		return nil
 	})
 	if err != nil {
@@ -253,73 +254,49 @@ func scanObjects(rows pgx.Rows, db *state.Database) error {
 	return nil
 }
 
-// inspectPartial fills in, for partial drift, which objects lack a
-// privilege. Tables and sequences only: functions are always granted
-// schema-wide.
+// inspectPartial fills in, for partial drift, which objects have or lack
+// a privilege (whichever list is shorter). Tables and sequences only:
+// functions are always granted schema-wide.
 func inspectPartial(ctx context.Context, conn *pgx.Conn, db *state.Database) error {
-	var schemas, kinds []string
-	granteeSet := map[string]bool{}
+	var schemas, kinds, grantees, privs []string
+	var has []bool
 	for _, name := range state.SortedKeys(db.Schemas) {
-		sc := db.Schemas[name]
 		for _, kind := range []state.ObjectKind{state.Tables, state.Sequences} {
-			og := sc.Objects[kind]
-			if len(og.Partial) == 0 {
-				continue
-			}
-			schemas = append(schemas, name)
-			kinds = append(kinds, string(kind))
-			for g := range og.Partial {
-				granteeSet[g] = true
+			og := db.Schemas[name].Objects[kind]
+			for _, g := range state.SortedKeys(og.Partial) {
+				for _, p := range state.SortedKeys(og.Partial[g]) {
+					schemas, kinds, grantees, privs = append(schemas, name), append(kinds, string(kind)), append(grantees, g), append(privs, p)
+					has = append(has, og.Partial[g][p].HasListed)
+				}
 			}
 		}
 	}
 	if len(schemas) == 0 {
 		return nil
 	}
-	rows, err := conn.Query(ctx, query("object_detail"), schemas, kinds, state.SortedKeys(granteeSet))
+	rows, err := conn.Query(ctx, query("object_detail"), schemas, kinds, grantees, privs, has)
 	if err != nil {
 		return fmt.Errorf("inspect partial object privileges: %w", err)
 	}
-	type key struct{ schema, kind string }
-	names := map[key][]string{}
-	owners := map[key]map[string]string{}
-	has := map[key]map[string]map[string][]string{} // grantee -> privilege -> objects
-	var schema, kind, object, owner string
-	var grantee, priv *string
-	_, err = pgx.ForEachRow(rows, []any{&schema, &kind, &object, &owner, &grantee, &priv}, func() error {
-		k := key{schema, kind}
-		if n := len(names[k]); n == 0 || names[k][n-1] != object {
-			names[k] = append(names[k], object)
-			if owners[k] == nil {
-				owners[k] = map[string]string{}
+	var what, schema, kind, object string
+	var owner, grantee, priv *string
+	_, err = pgx.ForEachRow(rows, []any{&what, &schema, &kind, &object, &owner, &grantee, &priv}, func() error {
+		og := db.Schemas[schema].Objects[state.ObjectKind(kind)]
+		if what == "object" {
+			og.Names = append(og.Names, object)
+			if og.NameOwners == nil {
+				og.NameOwners = map[string]string{}
 			}
-			owners[k][object] = owner
-		}
-		if grantee == nil {
+			og.NameOwners[object] = *owner
 			return nil
 		}
-		if has[k] == nil {
-			has[k] = map[string]map[string][]string{}
+		if p := og.Partial[*grantee][*priv]; p != nil {
+			p.Objects = append(p.Objects, object)
 		}
-		if has[k][*grantee] == nil {
-			has[k][*grantee] = map[string][]string{}
-		}
-		has[k][*grantee][*priv] = append(has[k][*grantee][*priv], object)
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("inspect partial object privileges: %w", err)
-	}
-	for i, name := range schemas {
-		og := db.Schemas[name].Objects[state.ObjectKind(kinds[i])]
-		k := key{name, kinds[i]}
-		og.Names = names[k]
-		og.NameOwners = owners[k]
-		for g, privs := range og.Partial {
-			for p := range privs {
-				privs[p] = has[k][g][p]
-			}
-		}
 	}
 	return nil
 }

@@ -213,23 +213,22 @@ func (d *differ) objectPrivileges(schema string, kind state.ObjectKind, w, h *st
 		}
 		for _, p := range order {
 			wanted, full := w.Full[g][p], h.Full[g][p]
-			partial, isPartial := h.Partial[g][p]
-			if isPartial && kind == state.Functions {
-				isPartial = false // routines are always granted schema-wide
-			}
+			partial := h.Partial[g][p]
+			// Routines are always granted and revoked schema-wide.
+			perObject := partial != nil && kind != state.Functions
 			switch {
 			case wanted && full:
-			case wanted && isPartial:
-				for _, obj := range missingObjects(h, g, partial) {
+			case wanted && perObject:
+				for _, obj := range partial.Lacks(h, g) {
 					perObj = append(perObj, objectPriv{g, obj, p})
 				}
 			case wanted:
 				wide[g] = append(wide[g], p)
 			case d.opts.Additive:
-			case full || (h.Partial[g][p] != nil && kind == state.Functions):
+			case full || partial != nil && !perObject:
 				wideRevoke[g] = append(wideRevoke[g], p)
-			case isPartial:
-				for _, obj := range partial {
+			case perObject:
+				for _, obj := range partial.Has(h, g) {
 					perObjRevoke = append(perObjRevoke, objectPriv{g, obj, p})
 				}
 			}
@@ -268,22 +267,6 @@ func (d *differ) objectPrivileges(schema string, kind state.ObjectKind, w, h *st
 			SQL:     []string{fmt.Sprintf("REVOKE %s ON %s %s FROM %s", strings.Join(st.privs, ", "), k.one, qualifiedList(schema, st.objects), quotedList(st.grantees))},
 			phase:   phaseRevokeObjects, order: fmt.Sprintf("%s\x00b%08d", name, i)})
 	}
-}
-
-// missingObjects lists the objects that lack a privilege a grantee holds
-// on some of them, leaving out the grantee's own objects.
-func missingObjects(h *state.ObjectGrants, g string, has []string) []string {
-	hasSet := make(map[string]bool, len(has))
-	for _, o := range has {
-		hasSet[o] = true
-	}
-	var out []string
-	for _, o := range h.Names {
-		if !hasSet[o] && h.NameOwners[o] != g {
-			out = append(out, o)
-		}
-	}
-	return out
 }
 
 func qualifiedList(schema string, objects []string) string {

@@ -121,12 +121,53 @@ type ObjectGrants struct {
 	// OwnedBy counts the objects each role owns.
 	OwnedBy map[string]int
 	Full    Grants
-	// Partial: grantee -> privilege -> names of the objects that have it.
-	Partial map[string]map[string][]string
+	// Partial: grantee -> privilege held on some objects but not all.
+	Partial map[string]map[string]*Partial
 	// Names of every object of the kind, sorted, and each one's owner;
 	// filled only where some grantee's privileges are partial.
 	Names      []string
 	NameOwners map[string]string
+}
+
+// Partial describes a privilege a grantee holds on some objects of a kind
+// in a schema. The catalog lists the smaller side: the objects that have
+// it (HasListed) or those that lack it.
+type Partial struct {
+	Count     int // objects that have it
+	HasListed bool
+	Objects   []string
+}
+
+// Has returns the objects that have the privilege.
+func (p *Partial) Has(og *ObjectGrants, grantee string) []string {
+	if p.HasListed {
+		return p.Objects
+	}
+	return og.without(p.Objects, grantee)
+}
+
+// Lacks returns the objects that lack the privilege, leaving out the
+// grantee's own objects (an owner's privileges are implicit).
+func (p *Partial) Lacks(og *ObjectGrants, grantee string) []string {
+	if !p.HasListed {
+		return p.Objects
+	}
+	return og.without(p.Objects, grantee)
+}
+
+// without returns the names not in exclude and not owned by grantee.
+func (og *ObjectGrants) without(exclude []string, grantee string) []string {
+	skip := make(map[string]bool, len(exclude))
+	for _, o := range exclude {
+		skip[o] = true
+	}
+	var out []string
+	for _, o := range og.Names {
+		if !skip[o] && og.NameOwners[o] != grantee {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // Extension is one extension in the database.

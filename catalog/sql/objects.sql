@@ -1,5 +1,7 @@
 -- Privileges on existing objects, aggregated per schema, kind, grantee and
 -- privilege, so that a schema of thousands of tables is a handful of rows.
+-- Objects are first grouped by owner and identical ACL (in a managed
+-- schema most objects share one), so each distinct ACL is exploded once.
 -- The owner's own privileges are left out. Rows with a null grantee give
 -- the number of objects of that kind each owner owns.
 -- $1: schemas of interest (null: every user schema); $2: grantees of interest (null: all).
@@ -18,14 +20,16 @@ with scope as (
   union all
   select s.nspname, 'functions', p.proowner, coalesce(p.proacl, acldefault('f', p.proowner))
   from pg_proc p join scope s on s.oid = p.pronamespace
+), acls as (
+  select nspname, kind, owner, acl, count(*) as n from objs group by 1, 2, 3, 4
 ), agg as (
-  select o.nspname, o.kind, a.grantee, a.privilege_type, count(*) as n
-  from objs o cross join lateral aclexplode(o.acl) a
-  where a.grantee <> o.owner and a.grantee in (select oid from grantees)
+  select a.nspname, a.kind, e.grantee, e.privilege_type, sum(a.n) as n
+  from acls a cross join lateral aclexplode(a.acl) e
+  where e.grantee <> a.owner and e.grantee in (select oid from grantees)
   group by 1, 2, 3, 4
 )
-select nspname::text, kind, null::text, null::text, count(*)::int, pg_get_userbyid(owner)::text
-from objs group by 1, 2, owner
+select nspname::text, kind, null::text, null::text, sum(n)::int, pg_get_userbyid(owner)::text
+from acls group by 1, 2, owner
 union all
 select nspname::text, kind, coalesce(g.rolname::text, 'PUBLIC'), privilege_type, n::int, null
 from agg left join pg_roles g on g.oid = agg.grantee
