@@ -4,7 +4,7 @@ GO        ?= go
 BIN       := bin/rolekeeper
 PG_MAJORS ?= 13 16 17 18
 
-.PHONY: build demo test test-unit test-versions vet lint clean
+.PHONY: build demo test test-unit vet clean bench bench-quick bench-go
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/rolekeeper
@@ -27,3 +27,15 @@ vet:
 
 clean:
 	rm -rf bin dist
+
+# Benchmarks against the floor (see bench/main.go). `make bench` is the
+# full size whose table the README shows; CI runs the quick size.
+bench: build
+	$(GO) run ./bench -bin $(BIN) -size full
+
+bench-quick: build
+	$(GO) run ./bench -bin $(BIN) -size quick
+
+# Go micro-benchmarks of the diff and the rendering at L size.
+bench-go:
+	$(GO) test -run '^$$' -bench . -benchmem ./plan

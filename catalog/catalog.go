@@ -72,12 +72,9 @@ func Inspect(ctx context.Context, conn *pgx.Conn, scope Scope) (*Snapshot, error
 		Server: Server{Uses: map[string]bool{}, Member: map[string]bool{}, AdminOf: map[string]bool{}, CanSet: map[string]bool{}, Installable: map[string]bool{}},
 		Roles:  map[string]*state.Role{},
 	}
-	var schemas, grantees any
+	var schemas any
 	if scope.Schemas != nil {
 		schemas = scope.Schemas
-	}
-	if scope.Grantees != nil {
-		grantees = scope.Grantees
 	}
 
 	b := &pgx.Batch{}
@@ -88,14 +85,14 @@ func Inspect(ctx context.Context, conn *pgx.Conn, scope Scope) (*Snapshot, error
 	})
 	b.Queue(query("roles")).Query(func(rows pgx.Rows) error { return scanRoles(rows, snap) })
 	b.Queue(query("memberships")).Query(func(rows pgx.Rows) error { return scanMemberships(rows, snap) })
-	var db *state.Database
-	b.Queue(query("database")).Query(func(rows pgx.Rows) error {
-		db = state.NewDatabase("")
-		snap.DB = db
-		return scanDatabase(rows, db)
-	})
-	b.Queue(query("schemas"), schemas).Query(func(rows pgx.Rows) error { return scanSchemas(rows, snap.DB) })
-	b.Queue(query("objects"), schemas, grantees).Query(func(rows pgx.Rows) error { return scanObjects(rows, snap.DB) })
+	db := state.NewDatabase("")
+	snap.DB = db
+	keep := granteeFilter(scope.Grantees)
+	b.Queue(query("database")).QueryRow(func(row pgx.Row) error { return scanDatabase(row, db) })
+	b.Queue(query("database_settings")).Query(func(rows pgx.Rows) error { return scanDatabaseSettings(rows, db) })
+	b.Queue(query("schemas"), schemas).Query(func(rows pgx.Rows) error { return scanSchemas(rows, db) })
+	objects := newObjectReader(keep)
+	b.Queue(query("objects"), schemas).Query(func(rows pgx.Rows) error { return objects.scan(rows, db) })
 	b.Queue(query("defaults"), schemas).Query(func(rows pgx.Rows) error { return scanDefaults(rows, snap.DB) })
 	b.Queue(query("extensions")).Query(func(rows pgx.Rows) error { return scanExtensions(rows, snap.DB) })
 	if len(scope.Extensions) > 0 {
@@ -118,9 +115,7 @@ func Inspect(ctx context.Context, conn *pgx.Conn, scope Scope) (*Snapshot, error
 			db.Roles[name] = r
 		}
 	}
-	if err := inspectPartial(ctx, conn, db); err != nil {
-		return nil, err
-	}
+	objects.finish(db)
 	return snap, nil
 }
 
@@ -173,36 +168,63 @@ func scanMemberships(rows pgx.Rows, snap *Snapshot) error {
 	return nil
 }
 
-func scanDatabase(rows pgx.Rows, db *state.Database) error {
-	var what, grantee, value string
-	_, err := pgx.ForEachRow(rows, []any{&what, &grantee, &value}, func() error {
-		if what == "acl" {
-			db.Privileges.Add(grantee, value)
-		} else {
-			k, v := state.ParseSetting(value)
-			db.Settings[k] = v
+// granteeFilter keeps the grantees of interest (all when names is nil)
+// and PUBLIC.
+func granteeFilter(names []string) func(string) bool {
+	if names == nil {
+		return func(string) bool { return true }
+	}
+	set := make(map[string]bool, len(names))
+	for _, n := range names {
+		set[n] = true
+	}
+	return func(g string) bool { return g == "" || set[g] }
+}
+
+// addACL adds the privileges of an ACL to grants, leaving out the owner's
+// own (implicit) entry.
+func addACL(grants state.Grants, acl []string, owner, what string) error {
+	entries, err := parseACL(acl)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	for _, e := range entries {
+		if e.grantee != owner {
+			grants.Add(publicName(e.grantee), privNames(e.privs)...)
 		}
+	}
+	return nil
+}
+
+func scanDatabase(row pgx.Row, db *state.Database) error {
+	var owner string
+	var acl []string
+	if err := row.Scan(&owner, &acl); err != nil {
+		return fmt.Errorf("database privileges: %w", err)
+	}
+	return addACL(db.Privileges, acl, owner, "database privileges")
+}
+
+func scanDatabaseSettings(rows pgx.Rows, db *state.Database) error {
+	var entry string
+	_, err := pgx.ForEachRow(rows, []any{&entry}, func() error {
+		k, v := state.ParseSetting(entry)
+		db.Settings[k] = v
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("database privileges: %w", err)
+		return fmt.Errorf("database settings: %w", err)
 	}
 	return nil
 }
 
 func scanSchemas(rows pgx.Rows, db *state.Database) error {
 	var name, owner string
-	var grantee, priv *string
-	_, err := pgx.ForEachRow(rows, []any{&name, &owner, &grantee, &priv}, func() error {
-		sc := db.Schemas[name]
-		if sc == nil {
-			sc = state.NewSchema(name, owner)
-			db.Schemas[name] = sc
-		}
-		if grantee != nil && priv != nil {
-			sc.Privileges.Add(*grantee, *priv)
-		}
-		return nil
+	var acl []string
+	_, err := pgx.ForEachRow(rows, []any{&name, &owner, &acl}, func() error {
+		sc := state.NewSchema(name, owner)
+		db.Schemas[name] = sc
+		return addACL(sc.Privileges, acl, owner, "schema "+name)
 	})
 	if err != nil {
 		return fmt.Errorf("schemas: %w", err)
@@ -210,107 +232,16 @@ func scanSchemas(rows pgx.Rows, db *state.Database) error {
 	return nil
 }
 
-func scanObjects(rows pgx.Rows, db *state.Database) error {
-	var (
-		schema, kind string
-		grantee      *string
-		priv         *string
-		n            int
-		owner        *string
-	)
-	_, err := pgx.ForEachRow(rows, []any{&schema, &kind, &grantee, &priv, &n, &owner}, func() error {
-		sc := db.Schemas[schema]
-		if sc == nil {
-			return nil // created concurrently; seen on the next run
-		}
-		og := sc.Objects[state.ObjectKind(kind)]
-		if grantee == nil {
-			og.Total += n
-			if og.OwnedBy == nil {
-				og.OwnedBy = map[string]int{}
-			}
-			og.OwnedBy[*owner] = n
-			return nil
-		}
-		// The owner's own privileges are implicit: full means every object
-		// the grantee does not own.
-		if n >= og.Total-og.OwnedBy[*grantee] {
-			og.Full.Add(*grantee, *priv)
-			return nil
-		}
-		if og.Partial == nil {
-			og.Partial = map[string]map[string]*state.Partial{}
-		}
-		if og.Partial[*grantee] == nil {
-			og.Partial[*grantee] = map[string]*state.Partial{}
-		}
-		// Objects are filled by inspectPartial: the smaller side.
-		og.Partial[*grantee][*priv] = &state.Partial{Count: n, HasListed: 2*n <= og.Total}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("object privileges: %w", err)
-	}
-	return nil
-}
-
-// inspectPartial fills in, for partial drift, which objects have or lack
-// a privilege (whichever list is shorter). Tables and sequences only:
-// functions are always granted schema-wide.
-func inspectPartial(ctx context.Context, conn *pgx.Conn, db *state.Database) error {
-	var schemas, kinds, grantees, privs []string
-	var has []bool
-	for _, name := range state.SortedKeys(db.Schemas) {
-		for _, kind := range []state.ObjectKind{state.Tables, state.Sequences} {
-			og := db.Schemas[name].Objects[kind]
-			for _, g := range state.SortedKeys(og.Partial) {
-				for _, p := range state.SortedKeys(og.Partial[g]) {
-					schemas, kinds, grantees, privs = append(schemas, name), append(kinds, string(kind)), append(grantees, g), append(privs, p)
-					has = append(has, og.Partial[g][p].HasListed)
-				}
-			}
-		}
-	}
-	if len(schemas) == 0 {
-		return nil
-	}
-	rows, err := conn.Query(ctx, query("object_detail"), schemas, kinds, grantees, privs, has)
-	if err != nil {
-		return fmt.Errorf("inspect partial object privileges: %w", err)
-	}
-	var what, schema, kind, object string
-	var owner, grantee, priv *string
-	_, err = pgx.ForEachRow(rows, []any{&what, &schema, &kind, &object, &owner, &grantee, &priv}, func() error {
-		og := db.Schemas[schema].Objects[state.ObjectKind(kind)]
-		if what == "object" {
-			og.Names = append(og.Names, object)
-			if og.NameOwners == nil {
-				og.NameOwners = map[string]string{}
-			}
-			og.NameOwners[object] = *owner
-			return nil
-		}
-		if p := og.Partial[*grantee][*priv]; p != nil {
-			p.Objects = append(p.Objects, object)
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("inspect partial object privileges: %w", err)
-	}
-	return nil
-}
-
 func scanDefaults(rows pgx.Rows, db *state.Database) error {
-	var creator, schema, objtype, grantee, priv string
-	_, err := pgx.ForEachRow(rows, []any{&creator, &schema, &objtype, &grantee, &priv}, func() error {
+	var creator, schema, objtype string
+	var acl []string
+	_, err := pgx.ForEachRow(rows, []any{&creator, &schema, &objtype, &acl}, func() error {
 		sc := db.Schemas[schema]
 		if sc == nil {
 			return nil
 		}
 		kind := map[string]state.ObjectKind{"r": state.Tables, "S": state.Sequences, "f": state.Functions}[objtype]
-		sc.DefaultGrants(creator, kind).Add(grantee, priv)
-		return nil
+		return addACL(sc.DefaultGrants(creator, kind), acl, "\x00", "default privileges in "+schema)
 	})
 	if err != nil {
 		return fmt.Errorf("default privileges: %w", err)

@@ -17,8 +17,8 @@ func (d *differ) database() {
 		if !d.managed[g] || g == d.have.Owner {
 			continue
 		}
-		need[g] = d.want.Privileges[g].Minus(d.have.Privileges[g], state.DatabasePrivileges)
-		extra[g] = d.have.Privileges[g].Minus(d.want.Privileges[g], state.DatabasePrivileges)
+		addIfAny(need, g, d.want.Privileges[g].Minus(d.have.Privileges[g], state.DatabasePrivileges))
+		addIfAny(extra, g, d.have.Privileges[g].Minus(d.want.Privileges[g], state.DatabasePrivileges))
 	}
 	pub := d.want.Public
 	for _, x := range []struct {
@@ -69,6 +69,13 @@ func (d *differ) database() {
 	}
 	if touched && !d.super() && !d.snap.Server.ActsAsDBOwner {
 		d.problem("changing privileges or settings of database %s needs its owner's rights; %q does not have the privileges of %q", db, d.snap.Server.User, d.have.Owner)
+	}
+}
+
+// addIfAny records the privileges a grantee needs, when there are any.
+func addIfAny(m map[string][]string, grantee string, privs []string) {
+	if len(privs) > 0 {
+		m[grantee] = privs
 	}
 }
 
@@ -127,9 +134,9 @@ func (d *differ) schemaPrivileges(w, h *state.Schema, owner string) {
 		if !d.managed[g] || g == owner {
 			continue
 		}
-		need[g] = w.Privileges[g].Minus(h.Privileges[g], state.SchemaPrivileges)
+		addIfAny(need, g, w.Privileges[g].Minus(h.Privileges[g], state.SchemaPrivileges))
 		if !d.opts.Additive {
-			extra[g] = h.Privileges[g].Minus(w.Privileges[g], state.SchemaPrivileges)
+			addIfAny(extra, g, h.Privileges[g].Minus(w.Privileges[g], state.SchemaPrivileges))
 		}
 	}
 	d.schemaGrants(w.Name, owner, need, extra)
@@ -363,9 +370,9 @@ func (d *differ) defaultPrivileges(w, h *state.Schema) {
 				if !d.managed[g] {
 					continue
 				}
-				need[g] = wg[g].Minus(hg[g], state.KindPrivileges[kind])
+				addIfAny(need, g, wg[g].Minus(hg[g], state.KindPrivileges[kind]))
 				if !d.opts.Additive {
-					extra[g] = hg[g].Minus(wg[g], state.KindPrivileges[kind])
+					addIfAny(extra, g, hg[g].Minus(wg[g], state.KindPrivileges[kind]))
 				}
 			}
 			groups, revokes := groupByPrivs(need), groupByPrivs(extra)

@@ -274,7 +274,7 @@ func (d *differ) dropRole(w, h *state.Role) {
 
 // union returns the sorted keys present in either map.
 func union[V1, V2 any](a map[string]V1, b map[string]V2) []string {
-	seen := map[string]bool{}
+	seen := make(map[string]bool, max(len(a), len(b)))
 	for k := range a {
 		seen[k] = true
 	}

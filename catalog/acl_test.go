@@ -1,0 +1,44 @@
+package catalog
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseACL(t *testing.T) {
+	got, err := parseACL([]string{
+		`owner=arwdDxt/owner`,
+		`=r/owner`,
+		`"We""ird Ünï"=r*w/owner`,
+		`app=a/owner`,
+		`app=d/"other grantor"`,
+		`"UPPER"=Uc/"x=y"`,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		grantee string
+		privs   string
+	}{
+		{"owner", "SELECT,UPDATE,INSERT,DELETE,TRUNCATE,REFERENCES,TRIGGER"},
+		{"", "SELECT"},
+		{`We"ird Ünï`, "SELECT,UPDATE"},
+		{"app", "INSERT,DELETE"},
+		{"UPPER", "USAGE,CONNECT"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d entries: %+v", len(got), got)
+	}
+	for i, w := range want {
+		if got[i].grantee != w.grantee || strings.Join(privNames(got[i].privs), ",") != w.privs {
+			t.Errorf("entry %d: got %q %v, want %q %s", i, got[i].grantee, privNames(got[i].privs), w.grantee, w.privs)
+		}
+	}
+	if _, err := parseACL([]string{`"unterminated=r/x`}); err == nil {
+		t.Error("an unterminated quote was accepted")
+	}
+	if _, err := parseACL([]string{`noequals`}); err == nil {
+		t.Error("an entry without = was accepted")
+	}
+}

@@ -1,0 +1,134 @@
+package catalog
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/rolekeeper/rolekeeper/state"
+)
+
+// objectGroup is a set of objects of one kind in one schema that share an
+// owner and an ACL.
+type objectGroup struct {
+	owner   string
+	names   []string
+	count   int
+	entries map[string]uint32 // grantee of interest -> privileges
+}
+
+type kindKey struct {
+	schema string
+	kind   state.ObjectKind
+}
+
+// objectReader turns object groups into aggregated grants: a privilege a
+// grantee has on every object it does not own is Full; on some, Partial,
+// with the smaller list of objects (those that have it, or those that lack
+// it).
+type objectReader struct {
+	keep   func(string) bool
+	groups map[kindKey][]*objectGroup
+	order  []kindKey
+}
+
+func newObjectReader(keep func(string) bool) *objectReader {
+	return &objectReader{keep: keep, groups: map[kindKey][]*objectGroup{}}
+}
+
+func (r *objectReader) scan(rows pgx.Rows, db *state.Database) error {
+	var schema, kind, owner string
+	var acl, names []string
+	var count int
+	_, err := pgx.ForEachRow(rows, []any{&schema, &kind, &owner, &acl, &count, &names}, func() error {
+		entries, err := parseACL(acl)
+		if err != nil {
+			return fmt.Errorf("%s in %s: %w", kind, schema, err)
+		}
+		g := &objectGroup{owner: owner, names: names, count: count, entries: make(map[string]uint32)}
+		for _, e := range entries {
+			if e.grantee != owner && r.keep(e.grantee) {
+				g.entries[publicName(e.grantee)] = e.privs
+			}
+		}
+		k := kindKey{schema, state.ObjectKind(kind)}
+		if _, seen := r.groups[k]; !seen {
+			r.order = append(r.order, k)
+		}
+		r.groups[k] = append(r.groups[k], g)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("object privileges: %w", err)
+	}
+	return nil
+}
+
+// finish fills each schema's ObjectGrants.
+func (r *objectReader) finish(db *state.Database) {
+	for _, k := range r.order {
+		sc := db.Schemas[k.schema]
+		if sc == nil {
+			continue
+		}
+		fillObjectGrants(sc.Objects[k.kind], r.groups[k], k.kind != state.Functions)
+	}
+}
+
+func fillObjectGrants(og *state.ObjectGrants, groups []*objectGroup, named bool) {
+	og.OwnedBy = map[string]int{}
+	type gp struct {
+		grantee string
+		bit     uint32
+	}
+	counts := map[gp]int{}
+	for _, g := range groups {
+		og.Total += g.count
+		og.OwnedBy[g.owner] += g.count
+		for grantee, bits := range g.entries {
+			for b := uint32(1); b != 0 && b <= bits; b <<= 1 {
+				if bits&b != 0 {
+					counts[gp{grantee, b}] += g.count
+				}
+			}
+		}
+	}
+	var partial []gp
+	for key, n := range counts {
+		priv := privNames(key.bit)[0]
+		if n >= og.Total-og.OwnedBy[key.grantee] {
+			og.Full.Add(key.grantee, priv)
+			continue
+		}
+		if og.Partial == nil {
+			og.Partial = map[string]map[string]*state.Partial{}
+		}
+		if og.Partial[key.grantee] == nil {
+			og.Partial[key.grantee] = map[string]*state.Partial{}
+		}
+		og.Partial[key.grantee][priv] = &state.Partial{Count: n, HasListed: 2*n <= og.Total}
+		partial = append(partial, key)
+	}
+	if len(partial) == 0 || !named {
+		return
+	}
+	og.NameOwners = map[string]string{}
+	for _, g := range groups {
+		for _, name := range g.names {
+			og.Names = append(og.Names, name)
+			og.NameOwners[name] = g.owner
+		}
+	}
+	sort.Strings(og.Names)
+	for _, key := range partial {
+		p := og.Partial[key.grantee][privNames(key.bit)[0]]
+		for _, g := range groups {
+			has := g.entries[key.grantee]&key.bit != 0
+			if has == p.HasListed && (has || g.owner != key.grantee) {
+				p.Objects = append(p.Objects, g.names...)
+			}
+		}
+		sort.Strings(p.Objects)
+	}
+}
