@@ -51,15 +51,69 @@ func privNames(bits uint32) []string {
 	return out
 }
 
+// splitArray splits the text form of a PostgreSQL array ("{a,"b c"}")
+// into its elements, undoing the array quoting. Unquoted elements are
+// substrings of s (no copy).
+func splitArray(s string) ([]string, error) {
+	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
+		return nil, fmt.Errorf("not an array: %.40q", s)
+	}
+	body := s[1 : len(s)-1]
+	if body == "" {
+		return nil, nil
+	}
+	out := make([]string, 0, strings.Count(body, ",")+1)
+	for i := 0; i < len(body); {
+		if body[i] != '"' {
+			j := strings.IndexByte(body[i:], ',')
+			if j < 0 {
+				out = append(out, body[i:])
+				break
+			}
+			out = append(out, body[i:i+j])
+			i += j + 1
+			continue
+		}
+		var b strings.Builder
+		j := i + 1
+		for ; j < len(body) && body[j] != '"'; j++ {
+			if body[j] == '\\' && j+1 < len(body) {
+				j++
+			}
+			b.WriteByte(body[j])
+		}
+		if j >= len(body) {
+			return nil, fmt.Errorf("unterminated quote in array %.40q", s)
+		}
+		out = append(out, b.String())
+		i = j + 2 // past the quote and the comma
+	}
+	return out, nil
+}
+
 // parseACL parses the text form of an ACL. Entries for the same grantee
 // from several grantors are merged.
 func parseACL(items []string) ([]aclEntry, error) {
+	return parseACLInterned(items, nil)
+}
+
+// parseACLInterned parses an ACL, sharing grantee name strings through
+// names (when not nil) so that a million entries hold a thousand names.
+func parseACLInterned(items []string, names map[string]string) ([]aclEntry, error) {
 	out := make([]aclEntry, 0, len(items))
 	idx := make(map[string]int, len(items))
 	for _, item := range items {
 		grantee, rest, err := parseName(item)
 		if err != nil || !strings.HasPrefix(rest, "=") {
 			return nil, fmt.Errorf("cannot read ACL entry %q", item)
+		}
+		if names != nil {
+			if n, ok := names[grantee]; ok {
+				grantee = n
+			} else {
+				grantee = strings.Clone(grantee)
+				names[grantee] = grantee
+			}
 		}
 		var bits uint32
 		for _, c := range rest[1:] {

@@ -42,3 +42,20 @@ func TestParseACL(t *testing.T) {
 		t.Error("an entry without = was accepted")
 	}
 }
+
+func TestSplitArray(t *testing.T) {
+	got, err := splitArray(`{owner=arwdDxt/owner,=r/owner,"\"We\"\"ird Ünï\"=r*w/owner","app=a/\"other grantor\""}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{`owner=arwdDxt/owner`, `=r/owner`, `"We""ird Ünï"=r*w/owner`, `app=a/"other grantor"`}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("got %q", got)
+	}
+	if got, err := splitArray(`{}`); err != nil || len(got) != 0 {
+		t.Fatalf("empty array: %q %v", got, err)
+	}
+	if _, err := splitArray(`{"open`); err == nil {
+		t.Fatal("an unterminated element was accepted")
+	}
+}

@@ -15,7 +15,16 @@ type objectGroup struct {
 	owner   string
 	names   []string
 	count   int
-	entries map[string]uint32 // grantee of interest -> privileges
+	entries []aclEntry // grantees of interest, sorted by name
+}
+
+// privsOf returns a grantee's privileges in the group.
+func (g *objectGroup) privsOf(grantee string) uint32 {
+	i := sort.Search(len(g.entries), func(i int) bool { return g.entries[i].grantee >= grantee })
+	if i < len(g.entries) && g.entries[i].grantee == grantee {
+		return g.entries[i].privs
+	}
+	return 0
 }
 
 type kindKey struct {
@@ -31,27 +40,23 @@ type objectReader struct {
 	keep   func(string) bool
 	groups map[kindKey][]*objectGroup
 	order  []kindKey
+	names  map[string]string // interned grantee names
 }
 
 func newObjectReader(keep func(string) bool) *objectReader {
-	return &objectReader{keep: keep, groups: map[kindKey][]*objectGroup{}}
+	return &objectReader{keep: keep, groups: map[kindKey][]*objectGroup{}, names: map[string]string{}}
 }
 
 func (r *objectReader) scan(rows pgx.Rows, db *state.Database) error {
-	var schema, kind, owner string
-	var acl, names []string
+	var schema, kind, owner, acl string
+	var names []string
 	var count int
 	_, err := pgx.ForEachRow(rows, []any{&schema, &kind, &owner, &acl, &count, &names}, func() error {
-		entries, err := parseACL(acl)
+		g, err := r.group(owner, acl)
 		if err != nil {
 			return fmt.Errorf("%s in %s: %w", kind, schema, err)
 		}
-		g := &objectGroup{owner: owner, names: names, count: count, entries: make(map[string]uint32)}
-		for _, e := range entries {
-			if e.grantee != owner && r.keep(e.grantee) {
-				g.entries[publicName(e.grantee)] = e.privs
-			}
-		}
+		g.names, g.count = names, count
 		k := kindKey{schema, state.ObjectKind(kind)}
 		if _, seen := r.groups[k]; !seen {
 			r.order = append(r.order, k)
@@ -63,6 +68,30 @@ func (r *objectReader) scan(rows pgx.Rows, db *state.Database) error {
 		return fmt.Errorf("object privileges: %w", err)
 	}
 	return nil
+}
+
+// group parses one ACL (the text of an aclitem[]) into a group holding the
+// grantees of interest, the owner's own entry left out.
+func (r *objectReader) group(owner, acl string) (*objectGroup, error) {
+	items, err := splitArray(acl)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := parseACLInterned(items, r.names)
+	if err != nil {
+		return nil, err
+	}
+	g := &objectGroup{owner: owner, entries: entries[:0]}
+	for _, e := range entries {
+		if e.grantee != owner && r.keep(e.grantee) {
+			if e.grantee == "" {
+				e.grantee = "PUBLIC"
+			}
+			g.entries = append(g.entries, e)
+		}
+	}
+	sort.Slice(g.entries, func(i, j int) bool { return g.entries[i].grantee < g.entries[j].grantee })
+	return g, nil
 }
 
 // finish fills each schema's ObjectGrants.
@@ -86,10 +115,10 @@ func fillObjectGrants(og *state.ObjectGrants, groups []*objectGroup, named bool)
 	for _, g := range groups {
 		og.Total += g.count
 		og.OwnedBy[g.owner] += g.count
-		for grantee, bits := range g.entries {
-			for b := uint32(1); b != 0 && b <= bits; b <<= 1 {
-				if bits&b != 0 {
-					counts[gp{grantee, b}] += g.count
+		for _, e := range g.entries {
+			for b := uint32(1); b != 0 && b <= e.privs; b <<= 1 {
+				if e.privs&b != 0 {
+					counts[gp{e.grantee, b}] += g.count
 				}
 			}
 		}
@@ -124,7 +153,7 @@ func fillObjectGrants(og *state.ObjectGrants, groups []*objectGroup, named bool)
 	for _, key := range partial {
 		p := og.Partial[key.grantee][privNames(key.bit)[0]]
 		for _, g := range groups {
-			has := g.entries[key.grantee]&key.bit != 0
+			has := g.privsOf(key.grantee)&key.bit != 0
 			if has == p.HasListed && (has || g.owner != key.grantee) {
 				p.Objects = append(p.Objects, g.names...)
 			}

@@ -1,7 +1,7 @@
 -- Privileges on existing objects, grouped by schema, kind, owner and
 -- identical ACL: in a managed schema most objects share one ACL, so a
 -- schema of thousands of tables is a handful of rows. Each row gives the
--- ACL as text (parsed by the caller) and the names of the objects that
+-- ACL as one text value (parsed by the caller) and the names of the objects that
 -- have it. Functions are granted schema-wide, so their names are not read.
 -- $1: schemas of interest (null: every user schema).
 with scope as (
@@ -17,7 +17,7 @@ with scope as (
   select s.nspname, 'functions', p.proowner, null, coalesce(p.proacl, acldefault('f', p.proowner))
   from pg_proc p join scope s on s.oid = p.pronamespace
 )
-select nspname::text, kind, pg_get_userbyid(owner)::text, acl::text[], count(*)::int,
+select nspname::text, kind, pg_get_userbyid(owner)::text, acl::text, count(*)::int,
        case when kind = 'functions' then '{}' else array_agg(name::text) end
 from objs
 group by nspname, kind, owner, acl
