@@ -181,6 +181,9 @@ roles:
     settings: {application_name: "it's; $$ \\ quoted"}
   "UPPER case":
     member_of: ['o''brien "the" user']
+  "back\\slash; $$dollar$$ \nnew line":
+    login: true
+    access: {'Sch"ema; DROP TABLE x; --': readonly}
 `)
 	doApply(t, db, s)
 	expectNoChanges(t, db, s)
@@ -189,6 +192,9 @@ roles:
 	}
 	if !db.Bool(t, `select pg_has_role('UPPER case', 'o''brien "the" user', 'MEMBER')`) {
 		t.Fatal("membership between hostile names is missing")
+	}
+	if !db.Bool(t, "select has_schema_privilege($1, $2, 'USAGE')", "back\\slash; $$dollar$$ \nnew line", `Sch"ema; DROP TABLE x; --`) {
+		t.Fatal("the role with a backslash, dollars and a newline lacks its privilege")
 	}
 	got := db.Strings(t, `select unnest(setconfig) from pg_db_role_setting where setrole = (select oid from pg_roles where rolname = 'o''brien "the" user')`)
 	if len(got) != 1 || got[0] != `application_name=it's; $$ \ quoted` {

@@ -92,18 +92,4 @@ func expectNoChanges(t *testing.T, db *pgtest.DB, s *spec.Spec) {
 	}
 }
 
-// catalogFingerprint is everything rolekeeper could have changed, read as
-// the superuser, to prove that a failed run changed nothing.
-func catalogFingerprint(t *testing.T, db *pgtest.DB) string {
-	t.Helper()
-	parts := db.Strings(t, `
-		select format('role %s %s %s %s %s %s', rolname, rolcanlogin, rolinherit, rolcreatedb, rolconnlimit, rolvaliduntil) from pg_roles
-		union all select format('member %s %s', roleid::regrole, member::regrole) from pg_auth_members
-		union all select format('db %s %s', datname, datacl) from pg_database
-		union all select format('setting %s %s %s', setdatabase, setrole, setconfig) from pg_db_role_setting
-		union all select format('schema %s %s %s', nspname, nspowner::regrole, nspacl) from pg_namespace
-		union all select format('rel %s %s %s', oid::regclass, relowner::regrole, relacl) from pg_class where relnamespace::regnamespace::text !~ '^(pg_|information_schema)'
-		union all select format('default %s %s %s %s', defaclrole::regrole, defaclnamespace, defaclobjtype, defaclacl) from pg_default_acl
-		order by 1`)
-	return strings.Join(parts, "\n")
-}
+func catalogFingerprint(t *testing.T, db *pgtest.DB) string { return db.Fingerprint(t) }

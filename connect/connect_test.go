@@ -1,11 +1,14 @@
 package connect_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -133,5 +136,56 @@ func TestWrongPasswordErrorHasAHintAndNoSecret(t *testing.T) {
 	_, err = connect.Connect(context.Background(), connect.Options{DSN: "postgres://u:Sekrit-Value@host:notaport/db"})
 	if err == nil || strings.Contains(err.Error(), "Sekrit") {
 		t.Fatalf("a malformed DSN's error must not show it: %v", err)
+	}
+}
+
+func TestRetriesUntilTheServerIsBack(t *testing.T) {
+	db := pgtest.Fresh(t)
+	ctx := context.Background()
+	if err := pgtest.Server.StopServer(ctx); err != nil {
+		t.Fatal(err)
+	}
+	restarted := make(chan error, 1)
+	go func() {
+		time.Sleep(1500 * time.Millisecond)
+		restarted <- pgtest.Server.StartServer(ctx)
+	}()
+	var logs bytes.Buffer
+	start := time.Now()
+	conn, err := connect.Connect(ctx, connect.Options{DSN: db.DSN, RetryFor: 30 * time.Second, Log: slog.New(slog.NewJSONHandler(&logs, nil))})
+	if rerr := <-restarted; rerr != nil {
+		t.Fatal(rerr)
+	}
+	if err != nil {
+		t.Fatalf("no connection after the server came back: %v", err)
+	}
+	conn.Close(ctx)
+	attempts := strings.Count(logs.String(), "connection attempt failed")
+	if attempts < 1 || time.Since(start) < time.Second {
+		t.Fatalf("expected logged retries while the server was down, got %d:\n%s", attempts, logs.String())
+	}
+	if strings.Contains(logs.String(), pgtest.Server.MasterPassword) {
+		t.Fatal("a retry log line shows the password")
+	}
+}
+
+func TestRetryBudgetRunsOutWithAClearMessage(t *testing.T) {
+	db := pgtest.Fresh(t)
+	ctx := context.Background()
+	if err := pgtest.Server.StopServer(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := pgtest.Server.StartServer(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}()
+	start := time.Now()
+	_, err := connect.Connect(ctx, connect.Options{DSN: db.DSN, RetryFor: 2 * time.Second})
+	if err == nil || !strings.Contains(err.Error(), "is the server reachable from here?") {
+		t.Fatalf("got %v", err)
+	}
+	if waited := time.Since(start); waited < time.Second || waited > 10*time.Second {
+		t.Fatalf("gave up after %s with a 2s budget", waited)
 	}
 }

@@ -331,11 +331,22 @@ func (s *Sandbox) Env() []string {
 
 // Restart stops and starts the server on the same port.
 func (s *Sandbox) Restart(ctx context.Context) error {
+	if err := s.StopServer(ctx); err != nil {
+		return err
+	}
+	return s.StartServer(ctx)
+}
+
+// StopServer stops the server (fast shutdown), keeping its files.
+func (s *Sandbox) StopServer(ctx context.Context) error {
 	if out, err := s.run(ctx, "pg_ctl", "-D", s.Dir, "-m", "fast", "-w", "stop"); err != nil {
 		return fmt.Errorf("sandbox: stop: %v\n%s", err, out)
 	}
-	return s.startServer(ctx)
+	return nil
 }
+
+// StartServer starts a stopped server again on the same port.
+func (s *Sandbox) StartServer(ctx context.Context) error { return s.startServer(ctx) }
 
 // Stop stops the server and removes its files.
 func (s *Sandbox) Stop() error {

@@ -14,3 +14,6 @@ for major in "$@"; do
   # shellcheck disable=SC2086
   ROLEKEEPER_TEST_PG_BIN="$bindir" go test -count=1 $integration
 done
+
+echo "== fuzzing the spec parser for ${FUZZTIME:-20s} (corpus in spec/testdata/fuzz)"
+go test -run '^$' -fuzz '^FuzzParse$' -fuzztime "${FUZZTIME:-20s}" ./spec

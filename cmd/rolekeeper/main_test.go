@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,14 +15,21 @@ import (
 	"github.com/rolekeeper/rolekeeper/plan"
 )
 
+// binary is the rolekeeper binary built for process-level tests.
+var binary string
+
 func TestMain(m *testing.M) {
 	// Password users' secrets go to a directory, as with --secrets-dir.
-	dir, err := os.MkdirTemp("", "rolekeeper-secrets-")
+	dir, err := os.MkdirTemp("", "rolekeeper-cli-test-")
 	if err != nil {
 		panic(err)
 	}
-	os.Setenv("ROLEKEEPER_SECRETS_DIR", dir)
-	defer os.RemoveAll(dir)
+	os.Setenv("ROLEKEEPER_SECRETS_DIR", filepath.Join(dir, "secrets"))
+	binary = filepath.Join(dir, "rolekeeper")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build rolekeeper: %v\n%s", err, out)
+		os.Exit(1)
+	}
 	pgtest.Main(m)
 }
 

@@ -198,3 +198,35 @@ func Statements(t testing.TB, mark int64, user string) []string {
 	}
 	return out
 }
+
+// Fingerprint returns everything rolekeeper could change in the cluster
+// and this database, by name (no OIDs), so that states of two runs can be
+// compared and a failed run can be shown to have changed nothing.
+func (db *DB) Fingerprint(t testing.TB) string {
+	t.Helper()
+	parts := db.Strings(t, `
+		select format('role %s %s %s %s %s %s', rolname, rolcanlogin, rolinherit, rolcreatedb, rolconnlimit, rolvaliduntil) from pg_roles
+		union all select format('member %s %s', roleid::regrole, member::regrole) from pg_auth_members
+		union all select format('db %s %s', datname, datacl) from pg_database where datname = current_database()
+		union all select format('setting %s %s %s', (select datname from pg_database where oid = setdatabase), setrole::regrole, setconfig) from pg_db_role_setting
+		union all select format('schema %s %s %s', nspname, nspowner::regrole, nspacl) from pg_namespace
+		union all select format('rel %s %s %s', oid::regclass, relowner::regrole, relacl) from pg_class where relnamespace::regnamespace::text !~ '^(pg_|information_schema)'
+		union all select format('default %s %s %s %s', defaclrole::regrole, defaclnamespace::regnamespace, defaclobjtype, defaclacl) from pg_default_acl
+		union all select format('extension %s', extname) from pg_extension
+		order by 1`)
+	return strings.Join(parts, "\n")
+}
+
+// WaitIdle waits until no session of the given application is left on
+// the server (a cut connection's backend may still be rolling back).
+func (db *DB) WaitIdle(t testing.TB, application string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if !db.Bool(t, "select exists (select 1 from pg_stat_activity where application_name = $1 and pid <> pg_backend_pid())", application) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("sessions of %s are still on the server after 20s", application)
+}
