@@ -4,7 +4,7 @@ GO        ?= go
 BIN       := bin/rolekeeper
 PG_MAJORS ?= 13 16 17 18
 
-.PHONY: build demo test test-unit vet clean bench bench-quick bench-go
+.PHONY: build demo test test-unit vet clean bench bench-quick bench-go lambda lambda-reproducible
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/rolekeeper
@@ -39,3 +39,10 @@ bench-quick: build
 # Go micro-benchmarks of the diff and the rendering at L size.
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./plan
+
+# Lambda packages (dist/rolekeeper-arm64.zip, dist/rolekeeper-amd64.zip).
+lambda:
+	./scripts/build-lambda.sh dist
+
+lambda-reproducible:
+	./scripts/check-reproducible.sh

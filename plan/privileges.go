@@ -402,7 +402,8 @@ func (d *differ) defaultPrivileges(w, h *state.Schema) {
 	}
 }
 
-// extensions plans CREATE, ALTER ... SET SCHEMA and DROP EXTENSION.
+// extensions plans CREATE and DROP EXTENSION. The schema applies when an
+// extension is created: many extensions cannot move, so it is not converged.
 func (d *differ) extensions() {
 	for _, name := range state.SortedKeys(d.want.Extensions) {
 		w, h := d.want.Extensions[name], d.have.Extensions[name]
@@ -423,10 +424,6 @@ func (d *differ) extensions() {
 			d.checkCreateInDB("create extension " + ident(name))
 			d.add(Change{Action: "create", Object: "extension", Name: name, Summary: "create extension " + ident(name),
 				SQL: []string{sql}, phase: phaseExtensions, order: name})
-		case w.Schema != "" && h.Schema != w.Schema:
-			d.add(Change{Action: "alter", Object: "extension", Name: name,
-				Summary: fmt.Sprintf("move extension %s to schema %s", ident(name), ident(w.Schema)),
-				SQL:     []string{"ALTER EXTENSION " + ident(name) + " SET SCHEMA " + ident(w.Schema)}, phase: phaseExtensions, order: name})
 		}
 	}
 }

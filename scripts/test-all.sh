@@ -5,6 +5,8 @@
 # arguments, with binaries fetched by scripts/fetch-postgres.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+echo "== the AWS Lambda Runtime Interface Emulator, for the Lambda tests"
+scripts/install-rie.sh
 echo "== go test ./... (PostgreSQL from the machine)"
 go test -count=1 ./...
 integration=$(grep -rl --include='*_test.go' 'pgtest.Main(' . | xargs -n1 dirname | sort -u | sed 's|^|./|;s|^\./\./|./|')

@@ -34,20 +34,9 @@ func (c *connFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.connectRetry, "connect-retry", 0, "keep retrying an unreachable or starting server this long")
 }
 
-// awsConfig loads the standard AWS configuration once: region, the default
+// awsConfig loads the standard AWS configuration: region, the default
 // credentials chain, AWS_ENDPOINT_URL and the per-service endpoint variables.
-var awsConfig = func() func(ctx context.Context) (aws.Config, error) {
-	var cfg *aws.Config
-	var err error
-	return func(ctx context.Context) (aws.Config, error) {
-		if cfg == nil && err == nil {
-			var c aws.Config
-			c, err = config.LoadDefaultConfig(ctx)
-			cfg = &c
-		}
-		return *cfg, err
-	}
-}()
+func awsConfig(ctx context.Context) (aws.Config, error) { return config.LoadDefaultConfig(ctx) }
 
 func (c *connFlags) options(database string) connect.Options {
 	return connect.Options{

@@ -11,6 +11,10 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	awslambda "github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/rolekeeper/rolekeeper/lambda"
 )
 
 // exitError carries a process exit code.
@@ -38,6 +42,7 @@ var commands = []struct {
 	{"inspect", "print the database's current roles and privileges as a spec", runInspect},
 	{"validate", "check a spec file offline", runValidate},
 	{"schema", "print the JSON Schema of the spec", runSchema},
+	{"invoke", "call the deployed function: its log tail and result (exit 1 on a function error)", runInvoke},
 	{"sandbox", "start a throwaway RDS-shaped PostgreSQL on loopback", runSandbox},
 	{"version", "print the version", runVersion},
 }
@@ -53,6 +58,12 @@ func usage(w io.Writer) {
 }
 
 func main() {
+	// In AWS Lambda (runtime provided.al2023, this binary as `bootstrap`),
+	// serve events instead of reading the command line.
+	if os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" {
+		awslambda.Start(&lambda.Handler{})
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awslambdasvc "github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/rolekeeper/rolekeeper/spec"
+)
+
+// runInvoke calls the deployed function with the AWS SDK, prints the tail
+// of its log and its result, and exits 1 on a function error (2 for a plan
+// with changes, as `plan` does).
+func runInvoke(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var function, action, file, roles string
+	fs := newFlagSet("invoke", stderr)
+	fs.StringVar(&function, "function", os.Getenv("ROLEKEEPER_FUNCTION"), "function name or ARN (env ROLEKEEPER_FUNCTION)")
+	fs.StringVar(&action, "action", "plan", "plan, apply, check, inspect, rotate, or manage (template-infra)")
+	fs.StringVar(&file, "f", "", "spec file to send as the event's config (default: the function's own spec)")
+	fs.StringVar(&roles, "roles", "", "with rotate: comma-separated roles")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if function == "" {
+		return &exitError{1, fmt.Errorf("give the function with --function NAME")}
+	}
+	event := map[string]any{"action": action}
+	if file != "" {
+		// Validated here first, so a bad file fails before any call.
+		s, err := spec.Load(file)
+		if err != nil {
+			return err
+		}
+		cfg, err := specJSON(s)
+		if err != nil {
+			return err
+		}
+		event["config"] = cfg
+	}
+	if roles != "" {
+		event["roles"] = splitComma(roles)
+	}
+	payload, _ := json.Marshal(event)
+	cfg, err := awsConfig(ctx)
+	if err != nil {
+		return fmt.Errorf("load AWS configuration: %w", err)
+	}
+	out, err := awslambdasvc.NewFromConfig(cfg).Invoke(ctx, &awslambdasvc.InvokeInput{
+		FunctionName: aws.String(function),
+		Payload:      payload,
+		LogType:      types.LogTypeTail,
+	})
+	if err != nil {
+		return fmt.Errorf("invoke %s: %w", function, err)
+	}
+	if out.LogResult != nil {
+		if logs, err := base64.StdEncoding.DecodeString(*out.LogResult); err == nil {
+			fmt.Fprintf(stderr, "--- log tail of %s ---\n%s--- end of log tail ---\n", function, logs)
+		}
+	}
+	var pretty bytes.Buffer
+	if json.Indent(&pretty, out.Payload, "", "  ") != nil {
+		pretty.Reset()
+		pretty.Write(out.Payload)
+	}
+	fmt.Fprintln(stdout, pretty.String())
+	if out.FunctionError != nil {
+		var fe struct {
+			ErrorMessage string `json:"errorMessage"`
+		}
+		json.Unmarshal(out.Payload, &fe)
+		return &exitError{1, fmt.Errorf("function error (%s): %s", *out.FunctionError, fe.ErrorMessage)}
+	}
+	if action == "plan" {
+		var doc struct {
+			Changed bool `json:"changed"`
+		}
+		if json.Unmarshal(out.Payload, &doc) == nil && doc.Changed {
+			return &exitError{2, nil}
+		}
+	}
+	return nil
+}
+
+// specJSON turns a parsed spec back into the JSON the function parses.
+func specJSON(s *spec.Spec) (json.RawMessage, error) {
+	y, err := yaml.Marshal(s)
+	if err != nil {
+		return nil, err
+	}
+	var v any
+	if err := yaml.Unmarshal(y, &v); err != nil {
+		return nil, err
+	}
+	return json.Marshal(v)
+}
+
+func splitComma(s string) []string {
+	var out []string
+	for _, p := range bytes.Split([]byte(s), []byte(",")) {
+		if len(p) > 0 {
+			out = append(out, string(p))
+		}
+	}
+	return out
+}

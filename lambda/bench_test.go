@@ -1,0 +1,56 @@
+package lambda_test
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rolekeeper/rolekeeper/internal/awstest"
+	"github.com/rolekeeper/rolekeeper/internal/pgtest"
+)
+
+// BenchmarkColdStart measures, per iteration, a cold start under the
+// emulator: from starting the process to the first response of a plan of
+// the example spec (connection, Secrets Manager read and inspection
+// included). It reports the function process's peak RSS.
+//
+//	go test -run '^$' -bench ColdStart ./lambda
+func BenchmarkColdStart(b *testing.B) {
+	pgtest.Fresh(b)
+	aws := awstest.New(b)
+	cfg := `{"action": "plan", "config": {"roles": {"app": {"auth": "iam"}}}}`
+	var peakKB int
+	for i := 0; i < b.N; i++ {
+		fn := startFunction(b, rdsEnv(b, aws))
+		if _, errMsg := fn.invoke(b, cfg); errMsg != "" {
+			b.Fatal(errMsg)
+		}
+		peakKB = max(peakKB, childPeakRSS(fn.cmd.Process.Pid))
+		fn.cmd.Process.Kill()
+		fn.cmd.Wait()
+	}
+	b.ReportMetric(float64(peakKB)/1024, "peak-RSS-MB")
+}
+
+// childPeakRSS returns the largest VmHWM of the emulator's children (the
+// bootstrap process).
+func childPeakRSS(pid int) int {
+	best := 0
+	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	for _, t := range tasks {
+		kids, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/children", pid, t.Name()))
+		for _, k := range strings.Fields(string(kids)) {
+			status, _ := os.ReadFile("/proc/" + k + "/status")
+			for _, line := range strings.Split(string(status), "\n") {
+				if strings.HasPrefix(line, "VmHWM:") {
+					n, _ := strconv.Atoi(strings.Fields(line)[1])
+					best = max(best, n)
+				}
+			}
+		}
+	}
+	return best
+}
+

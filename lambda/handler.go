@@ -1,0 +1,388 @@
+// Package lambda is rolekeeper as an AWS Lambda function (runtime
+// provided.al2023): it takes an event {"action", "config"}, runs the same
+// engine as the CLI against the database in its VPC, and returns the same
+// JSON documents. Failures are returned as function errors, so `aws lambda
+// invoke` and Terraform's aws_lambda_invocation fail loudly. It also
+// accepts the event and environment contract of the template-infra role
+// manager (templateinfra.go).
+package lambda
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/rolekeeper/rolekeeper/apply"
+	"github.com/rolekeeper/rolekeeper/catalog"
+	"github.com/rolekeeper/rolekeeper/connect"
+	"github.com/rolekeeper/rolekeeper/credentials"
+	"github.com/rolekeeper/rolekeeper/plan"
+	"github.com/rolekeeper/rolekeeper/spec"
+	"github.com/rolekeeper/rolekeeper/state"
+	"github.com/rolekeeper/rolekeeper/verify"
+)
+
+// Event is what the function is invoked with.
+type Event struct {
+	// Action is plan, apply, check, inspect or rotate; manage (and check)
+	// for the template-infra contract.
+	Action string `json:"action"`
+	// Config is the spec (YAML's JSON form), or for template-infra
+	// {"superuser_extensions": {"name": true|false}}. Optional: the spec
+	// may come from ROLEKEEPER_SPEC or a file in the package instead.
+	Config json.RawMessage `json:"config,omitempty"`
+	// Roles limits rotate to these roles.
+	Roles []string `json:"roles,omitempty"`
+}
+
+// Actions the function accepts.
+var Actions = []string{"plan", "apply", "check", "inspect", "rotate", "manage"}
+
+// Handler serves events. Its zero value reads the process environment
+// and logs JSON to stdout.
+type Handler struct {
+	Getenv func(string) string
+	Out    io.Writer
+	// AWS loads the AWS configuration (default: the standard chain).
+	AWS func(ctx context.Context) (aws.Config, error)
+}
+
+func (h *Handler) getenv(k string) string {
+	if h.Getenv != nil {
+		return h.Getenv(k)
+	}
+	return os.Getenv(k)
+}
+
+func (h *Handler) logger(ctx context.Context) *slog.Logger {
+	out := h.Out
+	if out == nil {
+		out = os.Stdout
+	}
+	l := slog.New(slog.NewJSONHandler(out, nil))
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		l = l.With("request_id", lc.AwsRequestID)
+	}
+	return l
+}
+
+func (h *Handler) awsConfig(ctx context.Context) (aws.Config, error) {
+	if h.AWS != nil {
+		return h.AWS(ctx)
+	}
+	return config.LoadDefaultConfig(ctx)
+}
+
+// Invoke implements aws-lambda-go's Handler on the raw payload, so that
+// even a payload that is not JSON gets rolekeeper's own clear error.
+func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	res, err := h.Handle(ctx, payload)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(res)
+}
+
+// Handle serves one event.
+func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (any, error) {
+	log := h.logger(ctx)
+	ev, err := decodeEvent(raw)
+	if err != nil {
+		log.Error("bad event", "error", err.Error())
+		return nil, err
+	}
+	log.Info("event", "action", ev.Action)
+	res, err := h.dispatch(ctx, log, ev)
+	if err != nil {
+		log.Error("failed", "action", ev.Action, "error", err.Error())
+		return nil, err
+	}
+	return res, nil
+}
+
+func decodeEvent(raw json.RawMessage) (Event, error) {
+	var ev Event
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&ev); err != nil {
+		return ev, fmt.Errorf("the event is not a JSON object of the form {\"action\": ..., \"config\": {...}}: %v", err)
+	}
+	for _, a := range Actions {
+		if ev.Action == a {
+			return ev, nil
+		}
+	}
+	if ev.Action == "" {
+		return ev, fmt.Errorf("the event has no action; use one of %s", strings.Join(Actions, ", "))
+	}
+	return ev, fmt.Errorf("unknown action %q; use one of %s", ev.Action, strings.Join(Actions, ", "))
+}
+
+// Source says where the spec came from.
+type Source struct {
+	SpecSource string `json:"spec_source"`
+}
+
+// planResult is the CLI's plan/apply document and the spec's source.
+type planResult struct {
+	plan.Document
+	Source
+}
+
+type checkResult struct {
+	*verify.Report
+	Source
+}
+
+func (h *Handler) dispatch(ctx context.Context, log *slog.Logger, ev Event) (any, error) {
+	if ev.Action == "manage" || (ev.Action == "check" && h.templateInfraMode()) {
+		return h.templateInfra(ctx, log, ev)
+	}
+	if ev.Action == "inspect" {
+		return h.inspect(ctx, log)
+	}
+	s, src, err := h.loadSpec(ev.Config)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := h.connect(ctx, log, s.Database, false)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close(context.Background())
+	want := s.Desired(conn.Config().Database)
+	switch ev.Action {
+	case "plan":
+		p, err := apply.Plan(ctx, conn, want, plan.Options{Additive: s.Additive()})
+		if err != nil {
+			return nil, err
+		}
+		return planResult{p.Document(), Source{src}}, nil
+	case "apply":
+		return h.apply(ctx, log, conn, s, want, src)
+	case "check":
+		return h.check(ctx, log, conn, want, src)
+	case "rotate":
+		done, err := apply.Rotate(ctx, conn, want, h.secrets(ctx, conn), ev.Roles, loginFunc(conn), apply.Options{})
+		for _, r := range done {
+			log.Info("password rotated", "role", r.Role, "secret", r.Secret, "outcome", r.Outcome)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if done == nil {
+			done = []apply.Rotation{}
+		}
+		return map[string]any{"rotations": done}, nil
+	}
+	return nil, fmt.Errorf("unknown action %q", ev.Action)
+}
+
+// inspect describes the database as a spec; it needs no spec.
+func (h *Handler) inspect(ctx context.Context, log *slog.Logger) (any, error) {
+	conn, err := h.connect(ctx, log, "", false)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close(context.Background())
+	snap, err := catalog.Inspect(ctx, conn, catalog.Scope{})
+	if err != nil {
+		return nil, err
+	}
+	out, notes := spec.FromState(snap.DB, func(r string) bool { return plan.IsSystemRole(r, snap) })
+	return map[string]any{"spec": out, "notes": append([]string{}, notes...)}, nil
+}
+
+func (h *Handler) apply(ctx context.Context, log *slog.Logger, conn *pgx.Conn, s *spec.Spec, want *state.Database, src string) (any, error) {
+	opts := apply.Options{
+		Plan:    plan.Options{Additive: s.Additive()},
+		Secrets: h.secrets(ctx, conn),
+		OnChange: func(c plan.Change) {
+			log.Info("applied", "action", c.Action, "object", c.Object, "name", c.Name, "summary", c.Summary)
+		},
+	}
+	start := time.Now()
+	res, err := apply.Apply(ctx, conn, want, opts)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("apply done", "committed", res.Committed, "statements", res.Statements, "ms", time.Since(start).Milliseconds())
+	doc := res.Plan.Document()
+	doc.Applied = &res.Committed
+	return planResult{doc, Source{src}}, nil
+}
+
+func (h *Handler) check(ctx context.Context, log *slog.Logger, conn *pgx.Conn, want *state.Database, src string) (any, error) {
+	report, err := verify.Check(ctx, verify.Options{Admin: conn, Want: want, Credential: h.credential(ctx, conn)})
+	if err != nil {
+		return nil, err
+	}
+	var failed []string
+	for _, c := range report.Checks {
+		level := slog.LevelInfo
+		if !c.Passed && !c.Skipped {
+			level = slog.LevelError
+			failed = append(failed, c.Name+": "+c.Detail)
+		}
+		log.Log(ctx, level, "check", "name", c.Name, "passed", c.Passed, "skipped", c.Skipped, "detail", c.Detail)
+	}
+	if len(failed) > 0 {
+		return nil, fmt.Errorf("%d check(s) failed: %s", len(failed), strings.Join(failed, "; "))
+	}
+	return checkResult{report, Source{src}}, nil
+}
+
+// loadSpec reads the spec from the event, ROLEKEEPER_SPEC (inline YAML or
+// JSON), or a file: ROLEKEEPER_SPEC_FILE, else rolekeeper.yaml in the
+// deployment package ($LAMBDA_TASK_ROOT).
+func (h *Handler) loadSpec(cfg json.RawMessage) (*spec.Spec, string, error) {
+	if len(cfg) > 0 && string(cfg) != "null" {
+		s, err := spec.Parse("event.config", cfg)
+		return s, "event", err
+	}
+	if inline := h.getenv("ROLEKEEPER_SPEC"); inline != "" {
+		s, err := spec.Parse("ROLEKEEPER_SPEC", []byte(inline))
+		return s, "env:ROLEKEEPER_SPEC", err
+	}
+	path := h.getenv("ROLEKEEPER_SPEC_FILE")
+	if path == "" {
+		root := h.getenv("LAMBDA_TASK_ROOT")
+		if root == "" {
+			root = "."
+		}
+		path = root + "/rolekeeper.yaml"
+	}
+	if _, err := os.Stat(path); err != nil {
+		return nil, "", errors.New("no spec: give it as the event's config, in ROLEKEEPER_SPEC, or as rolekeeper.yaml in the deployment package (ROLEKEEPER_SPEC_FILE)")
+	}
+	s, err := spec.Load(path)
+	return s, "file:" + path, err
+}
+
+// connect opens the admin connection from the PG* variables (or the
+// template-infra DB_* ones) and the admin credential variables, retrying
+// long enough for an Aurora Serverless cluster to resume.
+func (h *Handler) connect(ctx context.Context, log *slog.Logger, database string, templateInfra bool) (*pgx.Conn, error) {
+	retry := 30 * time.Second
+	if v := h.getenv("ROLEKEEPER_CONNECT_RETRY"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return nil, fmt.Errorf("ROLEKEEPER_CONNECT_RETRY=%q is not a duration such as 30s", v)
+		}
+		retry = d
+	}
+	opts := connect.Options{
+		DSN:      h.dsn(templateInfra),
+		Database: database,
+		Admin: credentials.AdminSource{
+			SecretID:     first(h.getenv("ROLEKEEPER_ADMIN_SECRET"), h.getenv("DB_PASSWORD_SECRET_ARN")),
+			SSMParameter: first(h.getenv("ROLEKEEPER_ADMIN_SSM_PARAMETER"), h.getenv("DB_PASSWORD_PARAM_NAME")),
+			IAM:          h.getenv("ROLEKEEPER_ADMIN_IAM") == "true",
+			AWS:          h.awsConfig,
+		},
+		RetryFor: retry,
+		Log:      log,
+	}
+	start := time.Now()
+	conn, err := connect.Connect(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("connected", "host", conn.Config().Host, "database", conn.Config().Database, "user", conn.Config().User, "ms", time.Since(start).Milliseconds())
+	return conn, nil
+}
+
+// dsn builds a keyword/value connection string from the template-infra
+// variables where the PG* ones are not set. Values are quoted; no
+// password is ever put in it.
+func (h *Handler) dsn(templateInfra bool) string {
+	var parts []string
+	add := func(key, pgVar, dbVar, def string) {
+		if h.getenv(pgVar) != "" {
+			return // pgx reads it from the environment
+		}
+		v := h.getenv(dbVar)
+		if v == "" {
+			v = def
+		}
+		if v != "" {
+			parts = append(parts, key+"='"+strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(v)+"'")
+		}
+	}
+	add("host", "PGHOST", "DB_HOST", "")
+	add("port", "PGPORT", "DB_PORT", "")
+	add("user", "PGUSER", "DB_USER", "")
+	add("dbname", "PGDATABASE", "DB_NAME", "")
+	sslDefault := ""
+	if templateInfra {
+		sslDefault = "verify-full" // as the Python role manager: TLS, verified
+	}
+	add("sslmode", "PGSSLMODE", "DB_SSLMODE", sslDefault)
+	return strings.Join(parts, " ")
+}
+
+func (h *Handler) secrets(ctx context.Context, conn *pgx.Conn) *apply.Secrets {
+	cfg, err := h.awsConfig(ctx)
+	if err != nil || cfg.Region == "" {
+		return nil
+	}
+	c := conn.Config()
+	return &apply.Secrets{Store: credentials.NewSecretsManager(cfg),
+		Shape: credentials.DBSecret{Engine: "postgres", Host: c.Host, Port: int(c.Port), DBName: c.Database}}
+}
+
+// credential gives check each user's password: the secret of a password
+// user, an IAM token for an IAM user.
+func (h *Handler) credential(ctx context.Context, conn *pgx.Conn) verify.Credential {
+	secrets := h.secrets(ctx, conn)
+	return func(ctx context.Context, r *state.Role) (string, bool, error) {
+		switch r.Auth {
+		case state.AuthPassword:
+			if secrets == nil {
+				return "", false, errors.New("no AWS region: cannot read the password secret")
+			}
+			v, err := secrets.Store.Get(ctx, r.PasswordSecret, credentials.StageCurrent)
+			return v.Secret.Password, err == nil, err
+		case state.AuthIAM:
+			cfg, err := h.awsConfig(ctx)
+			if err != nil {
+				return "", false, err
+			}
+			token, err := credentials.IAMToken(ctx, cfg, conn.Config().Host, conn.Config().Port, r.Name)
+			return token, err == nil, err
+		}
+		return "", false, nil
+	}
+}
+
+func loginFunc(conn *pgx.Conn) apply.LoginFunc {
+	return func(ctx context.Context, user, password string) error {
+		cfg := conn.Config().Copy()
+		cfg.User, cfg.Password = user, password
+		c, err := pgx.ConnectConfig(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		return c.Close(ctx)
+	}
+}
+
+func first(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
