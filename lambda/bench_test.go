@@ -53,4 +53,3 @@ func childPeakRSS(pid int) int {
 	}
 	return best
 }
-
