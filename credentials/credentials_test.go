@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/rolekeeper/rolekeeper/credentials"
 	"github.com/rolekeeper/rolekeeper/internal/awstest"
@@ -170,5 +171,24 @@ func TestDirStoreKeepsStagesAndRefusesPathTricks(t *testing.T) {
 	}
 	if _, err := store.Create(ctx, "../../etc/evil", credentials.DBSecret{Password: "x"}); err == nil {
 		t.Fatal("create overwrote an existing secret")
+	}
+}
+
+// TestServiceEndpointVariableIsHonoured: the standard SDK configuration,
+// with AWS_ENDPOINT_URL_SECRETS_MANAGER pointing at the in-test endpoint
+// while the general AWS_ENDPOINT_URL points nowhere.
+func TestServiceEndpointVariableIsHonoured(t *testing.T) {
+	srv := awstest.New(t)
+	srv.PutSecret("admin", `{"username":"postgres","password":"from-the-service-endpoint"}`)
+	t.Setenv("AWS_REGION", "eu-west-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+	t.Setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", srv.URL)
+	t.Setenv("AWS_MAX_ATTEMPTS", "1")
+	load := func(ctx context.Context) (aws.Config, error) { return config.LoadDefaultConfig(ctx) }
+	c, err := credentials.AdminSource{SecretID: "admin", AWS: load}.Fetch(context.Background(), "db", 5432, "")
+	if err != nil || c.Password != "from-the-service-endpoint" {
+		t.Fatalf("got %v", err)
 	}
 }

@@ -31,31 +31,38 @@ func exampleJSON(t *testing.T) string {
 
 func TestPlanApplyCheckInspectUnderTheEmulator(t *testing.T) {
 	db := pgtest.Fresh(t)
+	mark := pgtest.LogMark(t)
 	aws := awstest.New(t)
 	fn := startFunction(t, rdsEnv(t, aws))
 	cfg := exampleJSON(t)
+	var responses strings.Builder
+	invoke := func(event string) (map[string]any, string) {
+		out, errMsg := fn.invoke(t, event)
+		responses.WriteString(mustJSON(out))
+		return out, errMsg
+	}
 
-	out, errMsg := fn.invoke(t, `{"action": "plan", "config": `+cfg+`}`)
+	out, errMsg := invoke(`{"action": "plan", "config": `+cfg+`}`)
 	if errMsg != "" || out["changed"] != true || out["spec_source"] != "event" || out["format_version"] != float64(1) {
 		t.Fatalf("plan: %v %v", errMsg, out)
 	}
-	out, errMsg = fn.invoke(t, `{"action": "apply", "config": `+cfg+`}`)
+	out, errMsg = invoke(`{"action": "apply", "config": `+cfg+`}`)
 	if errMsg != "" || out["applied"] != true {
 		t.Fatalf("apply: %v %v\n%s", errMsg, out, fn.logs.String())
 	}
-	out, _ = fn.invoke(t, `{"action": "plan", "config": `+cfg+`}`)
+	out, _ = invoke(`{"action": "plan", "config": `+cfg+`}`)
 	if out["changed"] != false {
 		t.Fatalf("plan after apply: %v", out)
 	}
-	out, errMsg = fn.invoke(t, `{"action": "check", "config": `+cfg+`}`)
+	out, errMsg = invoke(`{"action": "check", "config": `+cfg+`}`)
 	if errMsg != "" || out["failed"] != float64(0) || out["passed"].(float64) < 12 {
 		t.Fatalf("check: %v %v\n%s", errMsg, out, fn.logs.String())
 	}
-	out, errMsg = fn.invoke(t, `{"action": "inspect"}`)
+	out, errMsg = invoke(`{"action": "inspect"}`)
 	if spec, _ := out["spec"].(map[string]any); errMsg != "" || spec["roles"] == nil {
 		t.Fatalf("inspect: %v %v", errMsg, out)
 	}
-	out, errMsg = fn.invoke(t, `{"action": "rotate", "config": `+cfg+`}`)
+	out, errMsg = invoke(`{"action": "rotate", "config": `+cfg+`}`)
 	if errMsg != "" || !strings.Contains(mustJSON(out), `"outcome":"rotated"`) {
 		t.Fatalf("rotate: %v %v", errMsg, out)
 	}
@@ -73,9 +80,15 @@ func TestPlanApplyCheckInspectUnderTheEmulator(t *testing.T) {
 	}
 	previous, _ := aws.SecretValue("app/reporting", "AWSPREVIOUS")
 	logs := fn.logs.String()
+	serverLog := pgtest.LogSince(t, mark)
 	for _, pw := range []string{sec.Password, pgtest.Server.MasterPassword, jsonField(previous, "password")} {
-		if pw != "" && strings.Contains(logs, pw) {
-			t.Fatal("a password appears in the function's logs")
+		if pw == "" {
+			t.Fatal("a password to look for is missing")
+		}
+		for where, text := range map[string]string{"function logs": logs, "responses": responses.String(), "server log": serverLog} {
+			if strings.Contains(text, pw) {
+				t.Fatalf("a password appears in the %s", where)
+			}
 		}
 	}
 	// Structured logs: one line per change applied, with the request id.
