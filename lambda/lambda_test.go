@@ -42,19 +42,19 @@ func TestPlanApplyCheckInspectUnderTheEmulator(t *testing.T) {
 		return out, errMsg
 	}
 
-	out, errMsg := invoke(`{"action": "plan", "config": `+cfg+`}`)
+	out, errMsg := invoke(`{"action": "plan", "config": ` + cfg + `}`)
 	if errMsg != "" || out["changed"] != true || out["spec_source"] != "event" || out["format_version"] != float64(1) {
 		t.Fatalf("plan: %v %v", errMsg, out)
 	}
-	out, errMsg = invoke(`{"action": "apply", "config": `+cfg+`}`)
+	out, errMsg = invoke(`{"action": "apply", "config": ` + cfg + `}`)
 	if errMsg != "" || out["applied"] != true {
 		t.Fatalf("apply: %v %v\n%s", errMsg, out, fn.logs.String())
 	}
-	out, _ = invoke(`{"action": "plan", "config": `+cfg+`}`)
+	out, _ = invoke(`{"action": "plan", "config": ` + cfg + `}`)
 	if out["changed"] != false {
 		t.Fatalf("plan after apply: %v", out)
 	}
-	out, errMsg = invoke(`{"action": "check", "config": `+cfg+`}`)
+	out, errMsg = invoke(`{"action": "check", "config": ` + cfg + `}`)
 	if errMsg != "" || out["failed"] != float64(0) || out["passed"].(float64) < 12 {
 		t.Fatalf("check: %v %v\n%s", errMsg, out, fn.logs.String())
 	}
@@ -62,7 +62,7 @@ func TestPlanApplyCheckInspectUnderTheEmulator(t *testing.T) {
 	if spec, _ := out["spec"].(map[string]any); errMsg != "" || spec["roles"] == nil {
 		t.Fatalf("inspect: %v %v", errMsg, out)
 	}
-	out, errMsg = invoke(`{"action": "rotate", "config": `+cfg+`}`)
+	out, errMsg = invoke(`{"action": "rotate", "config": ` + cfg + `}`)
 	if errMsg != "" || !strings.Contains(mustJSON(out), `"outcome":"rotated"`) {
 		t.Fatalf("rotate: %v %v", errMsg, out)
 	}
