@@ -4,7 +4,7 @@ GO        ?= go
 BIN       := bin/rolekeeper
 PG_MAJORS ?= 13 16 17 18
 
-.PHONY: build demo test test-unit vet clean bench bench-quick bench-go lambda lambda-reproducible
+.PHONY: build demo test test-unit vet lint clean bench bench-quick bench-go lambda lambda-reproducible
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/rolekeeper
@@ -46,3 +46,8 @@ lambda:
 
 lambda-reproducible:
 	./scripts/check-reproducible.sh
+
+# staticcheck, installed from the Go module proxy (pinned).
+lint: vet
+	GOFLAGS=-buildvcs=false $(GO) install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+	$$($(GO) env GOPATH)/bin/staticcheck ./...

@@ -195,3 +195,16 @@ func redact(err error) error {
 	}
 	return err
 }
+
+// Login tries to log in as user with password, with everything else as in
+// base (host, port, database, TLS), and closes the connection. check and
+// rotate use it to prove a user's credential.
+func Login(ctx context.Context, base *pgx.ConnConfig, user, password string) error {
+	cfg := base.Copy()
+	cfg.User, cfg.Password = user, password
+	c, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	return c.Close(ctx)
+}

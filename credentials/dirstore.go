@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 )
 
@@ -48,7 +47,7 @@ func (d DirStore) Get(ctx context.Context, name, stage string) (Version, error) 
 	if err := json.Unmarshal(b, &v); err != nil {
 		return Version{}, fmt.Errorf("secret %s in %s is damaged", name, d.Dir)
 	}
-	return Version{ID: v.ID, Secret: v.Secret}, nil
+	return Version(v), nil
 }
 
 func (d DirStore) write(name, stage string, s DBSecret) (Version, error) {
@@ -95,11 +94,3 @@ func (d DirStore) Promote(ctx context.Context, name, id string) error {
 	return os.Rename(d.path(name, StagePending), d.path(name, StageCurrent))
 }
 
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}

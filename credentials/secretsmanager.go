@@ -2,6 +2,8 @@ package credentials
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -57,7 +59,7 @@ func (m *SecretsManager) Create(ctx context.Context, name string, s DBSecret) (V
 	if m.KMSKeyID != "" {
 		in.KmsKeyId = &m.KMSKeyID
 	}
-	for _, k := range sortedKeys(m.Tags) {
+	for _, k := range slices.Sorted(maps.Keys(m.Tags)) {
 		in.Tags = append(in.Tags, smtypes.Tag{Key: aws.String(k), Value: aws.String(m.Tags[k])})
 	}
 	out, err := m.Client.CreateSecret(ctx, in)

@@ -368,13 +368,7 @@ func (h *Handler) credential(ctx context.Context, conn *pgx.Conn) verify.Credent
 
 func loginFunc(conn *pgx.Conn) apply.LoginFunc {
 	return func(ctx context.Context, user, password string) error {
-		cfg := conn.Config().Copy()
-		cfg.User, cfg.Password = user, password
-		c, err := pgx.ConnectConfig(ctx, cfg)
-		if err != nil {
-			return err
-		}
-		return c.Close(ctx)
+		return connect.Login(ctx, conn.Config(), user, password)
 	}
 }
 

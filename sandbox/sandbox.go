@@ -8,6 +8,8 @@ package sandbox
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"errors"
 	"fmt"
 	"net"
@@ -182,7 +184,7 @@ func Start(ctx context.Context, opts Options) (_ *Sandbox, err error) {
 		conf[k] = v
 	}
 	var b strings.Builder
-	for _, k := range sortedKeys(conf) {
+	for _, k := range slices.Sorted(maps.Keys(conf)) {
 		fmt.Fprintf(&b, "%s = %s\n", k, conf[k])
 	}
 	f, err := os.OpenFile(filepath.Join(s.Dir, "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
@@ -438,14 +440,6 @@ func freePort() (int, error) {
 
 func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
 
 // WaitReady waits until the master user can connect.
 func (s *Sandbox) WaitReady(ctx context.Context) error {

@@ -170,13 +170,7 @@ func TestGeneratedPasswordLogsInWithSCRAMAndNeverLeaks(t *testing.T) {
 	}
 	// Rotate, then check with the new password.
 	login := func(ctx context.Context, user, password string) error {
-		cfg := e.conn.Config().Copy()
-		cfg.User, cfg.Password = user, password
-		c, err := pgx.ConnectConfig(ctx, cfg)
-		if err == nil {
-			c.Close(ctx)
-		}
-		return err
+		return connect.Login(ctx, e.conn.Config(), user, password)
 	}
 	rot, err := apply.Rotate(ctx, e.conn, e.want, e.secrets, nil, login, apply.Options{})
 	if err != nil || len(rot) != 1 || rot[0].Outcome != "rotated" {
@@ -245,13 +239,7 @@ func TestRotateFinishesAnInterruptedRotation(t *testing.T) {
 	v, _ := credentials.ScramVerifier(next.Password, nil)
 	e.db.Exec(t, "ALTER ROLE reporting PASSWORD '"+v+"'")
 	login := func(ctx context.Context, user, password string) error {
-		cfg := e.conn.Config().Copy()
-		cfg.User, cfg.Password = user, password
-		c, err := pgx.ConnectConfig(ctx, cfg)
-		if err == nil {
-			c.Close(ctx)
-		}
-		return err
+		return connect.Login(ctx, e.conn.Config(), user, password)
 	}
 	rot, err := apply.Rotate(ctx, e.conn, e.want, e.secrets, []string{"reporting"}, login, apply.Options{})
 	if err != nil || len(rot) != 1 || rot[0].Outcome != "finished" {

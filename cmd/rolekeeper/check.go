@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/rolekeeper/rolekeeper/apply"
+	"github.com/rolekeeper/rolekeeper/connect"
 	"github.com/rolekeeper/rolekeeper/credentials"
 	"github.com/rolekeeper/rolekeeper/state"
 	"github.com/rolekeeper/rolekeeper/verify"
@@ -43,16 +45,7 @@ func (c *connFlags) userCredential(secrets *apply.Secrets, admin *pgx.Conn) veri
 }
 
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var f dbFlags
-	fs := newFlagSet("check", stderr)
-	f.register(fs, true)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := f.check(true); err != nil {
-		return err
-	}
-	s, conn, err := loadAndConnect(ctx, &f)
+	f, s, conn, err := specCommand(ctx, "check", args, stderr, nil)
 	if err != nil {
 		return err
 	}
@@ -82,18 +75,10 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 func runRotate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var f dbFlags
 	var roles string
-	fs := newFlagSet("rotate", stderr)
-	f.register(fs, true)
-	fs.StringVar(&roles, "roles", "", "comma-separated roles to rotate (default: every auth: password role)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := f.check(true); err != nil {
-		return err
-	}
-	s, conn, err := loadAndConnect(ctx, &f)
+	f, s, conn, err := specCommand(ctx, "rotate", args, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&roles, "roles", "", "comma-separated roles to rotate (default: every auth: password role)")
+	})
 	if err != nil {
 		return err
 	}
@@ -103,13 +88,7 @@ func runRotate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		only = strings.Split(roles, ",")
 	}
 	login := func(ctx context.Context, user, password string) error {
-		cfg := conn.Config().Copy()
-		cfg.User, cfg.Password = user, password
-		c, err := pgx.ConnectConfig(ctx, cfg)
-		if err != nil {
-			return err
-		}
-		return c.Close(ctx)
+		return connect.Login(ctx, conn.Config(), user, password)
 	}
 	done, err := apply.Rotate(ctx, conn, s.Desired(conn.Config().Database), f.secrets(ctx, conn), only, login, apply.Options{})
 	if f.format == "json" {

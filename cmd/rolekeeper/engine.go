@@ -62,30 +62,35 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// loadAndConnect reads the spec, then connects to the database it names.
-func loadAndConnect(ctx context.Context, f *dbFlags) (*spec.Spec, *pgx.Conn, error) {
+// specCommand parses the flags of a command that works on a spec (extra
+// adds the command's own), reads the spec, and connects to the database
+// it names. The caller closes the connection.
+func specCommand(ctx context.Context, name string, args []string, stderr io.Writer, extra func(*flag.FlagSet)) (*dbFlags, *spec.Spec, *pgx.Conn, error) {
+	f := &dbFlags{}
+	fs := newFlagSet(name, stderr)
+	f.register(fs, true)
+	if extra != nil {
+		extra(fs)
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return nil, nil, nil, err
+	}
+	if err := f.check(true); err != nil {
+		return nil, nil, nil, err
+	}
 	s, err := spec.Load(f.file)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	conn, err := f.connect(ctx, s.Database)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return s, conn, nil
+	return f, s, conn, nil
 }
 
 func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var f dbFlags
-	fs := newFlagSet("plan", stderr)
-	f.register(fs, true)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := f.check(true); err != nil {
-		return err
-	}
-	s, conn, err := loadAndConnect(ctx, &f)
+	f, s, conn, err := specCommand(ctx, "plan", args, stderr, nil)
 	if err != nil {
 		return err
 	}
@@ -111,20 +116,12 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 func runApply(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var f dbFlags
 	var opts apply.Options
-	fs := newFlagSet("apply", stderr)
-	f.register(fs, true)
-	fs.DurationVar(&opts.LockTimeout, "lock-timeout", 5*time.Second, "longest wait for a lock held by another session")
-	fs.DurationVar(&opts.StatementTimeout, "statement-timeout", 10*time.Minute, "longest a statement may run")
-	fs.DurationVar(&opts.WaitTimeout, "wait-timeout", 2*time.Minute, "longest wait for another rolekeeper run to finish")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := f.check(true); err != nil {
-		return err
-	}
-	s, conn, err := loadAndConnect(ctx, &f)
+	f, s, conn, err := specCommand(ctx, "apply", args, stderr, func(fs *flag.FlagSet) {
+		fs.DurationVar(&opts.LockTimeout, "lock-timeout", 5*time.Second, "longest wait for a lock held by another session")
+		fs.DurationVar(&opts.StatementTimeout, "statement-timeout", 10*time.Minute, "longest a statement may run")
+		fs.DurationVar(&opts.WaitTimeout, "wait-timeout", 2*time.Minute, "longest wait for another rolekeeper run to finish")
+	})
 	if err != nil {
 		return err
 	}
