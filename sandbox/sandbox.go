@@ -8,16 +8,16 @@ package sandbox
 
 import (
 	"context"
-	"maps"
-	"slices"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"os"
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -439,7 +439,6 @@ func freePort() (int, error) {
 }
 
 func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
 
 // WaitReady waits until the master user can connect.
 func (s *Sandbox) WaitReady(ctx context.Context) error {
