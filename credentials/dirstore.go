@@ -93,4 +93,3 @@ func (d DirStore) Promote(ctx context.Context, name, id string) error {
 	}
 	return os.Rename(d.path(name, StagePending), d.path(name, StageCurrent))
 }
-

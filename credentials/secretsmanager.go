@@ -2,11 +2,11 @@ package credentials
 
 import (
 	"context"
-	"maps"
-	"slices"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
