@@ -43,7 +43,11 @@ func (p *Plan) WriteText(w io.Writer, verb string) error {
 		fmt.Fprintf(&b, "\nUnmanaged roles (not in the spec, left alone): %s\n", quotedList(p.Unmanaged))
 	}
 	b.WriteString("\n")
-	b.WriteString(p.SummaryLine())
+	line := p.SummaryLine()
+	if verb == "Applied" && !p.Empty() {
+		line = "Applied in one transaction: " + strings.TrimPrefix(line, "Plan: ")
+	}
+	b.WriteString(line)
 	b.WriteString("\n")
 	_, err := io.WriteString(w, b.String())
 	return err

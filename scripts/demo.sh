@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The quick start: start an RDS-shaped throwaway PostgreSQL, plan and apply
-# examples/app.yaml, show that a second plan has nothing to do, then stop
-# the server (rolekeeper sandbox removes it when the steps end).
+# examples/app.yaml, show that a second plan has nothing to do, prove the
+# result by logging in as each user (check), then stop the server
+# (rolekeeper sandbox removes it when the steps end).
 set -euo pipefail
 bin="${1:-bin/rolekeeper}"
 spec="$(dirname "$0")/../examples/app.yaml"
@@ -19,6 +20,8 @@ step rolekeeper plan -f examples/app.yaml
 "$bin" plan -f "$spec"; code=$?
 echo "(exit code $code: 0 means the database matches the spec)"
 [ $code -eq 0 ] || exit 1
+step rolekeeper check -f examples/app.yaml
+"$bin" check -f "$spec" --secrets-dir "$secrets" || exit 1
 echo
 echo "Demo done: the sandbox is stopped and removed."
 ' demo "$bin" "$spec"
