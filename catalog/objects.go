@@ -131,17 +131,19 @@ func fillObjectGrants(og *state.ObjectGrants, groups []*objectGroup, named bool)
 			continue
 		}
 		if og.Partial == nil {
-			og.Partial = map[string]map[string]*state.Partial{}
+			og.Partial = map[string]state.PartialSet{}
 		}
 		if og.Partial[key.grantee] == nil {
-			og.Partial[key.grantee] = map[string]*state.Partial{}
+			og.Partial[key.grantee] = state.PartialSet{}
 		}
 		og.Partial[key.grantee][priv] = &state.Partial{Count: n, HasListed: 2*n <= og.Total}
 		partial = append(partial, key)
 	}
-	if len(partial) == 0 || !named {
+	if !named {
 		return
 	}
+	// Every object's name and owner: partial drift and grants on named
+	// objects are planned per object.
 	og.NameOwners = map[string]string{}
 	for _, g := range groups {
 		for _, name := range g.names {

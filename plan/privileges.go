@@ -214,6 +214,9 @@ func (d *differ) objectPrivileges(schema string, kind state.ObjectKind, w, h *st
 	for g := range h.Partial {
 		grantees[g] = true
 	}
+	for g := range w.Named {
+		grantees[g] = true
+	}
 	for _, g := range state.SortedKeys(grantees) {
 		if !d.managed[g] || h.OwnedBy[g] == h.Total {
 			continue
@@ -221,6 +224,7 @@ func (d *differ) objectPrivileges(schema string, kind state.ObjectKind, w, h *st
 		for _, p := range order {
 			wanted, full := w.Full[g][p], h.Full[g][p]
 			partial := h.Partial[g][p]
+			named := w.Named[g][p]
 			// Routines are always granted and revoked schema-wide.
 			perObject := partial != nil && kind != state.Functions
 			switch {
@@ -231,6 +235,16 @@ func (d *differ) objectPrivileges(schema string, kind state.ObjectKind, w, h *st
 				}
 			case wanted:
 				wide[g] = append(wide[g], p)
+			case named != nil:
+				grant, revoke := namedDrift(h, g, named, full, partial)
+				for _, obj := range grant {
+					perObj = append(perObj, objectPriv{g, obj, p})
+				}
+				if !d.opts.Additive {
+					for _, obj := range revoke {
+						perObjRevoke = append(perObjRevoke, objectPriv{g, obj, p})
+					}
+				}
 			case d.opts.Additive:
 			case full || partial != nil && !perObject:
 				wideRevoke[g] = append(wideRevoke[g], p)
@@ -274,6 +288,36 @@ func (d *differ) objectPrivileges(schema string, kind state.ObjectKind, w, h *st
 			SQL:     []string{fmt.Sprintf("REVOKE %s ON %s %s FROM %s", strings.Join(st.privs, ", "), k.one, qualifiedList(schema, st.objects), quotedList(st.grantees))},
 			phase:   phaseRevokeObjects, order: fmt.Sprintf("%s\x00b%08d", name, i)})
 	}
+}
+
+// namedDrift compares a privilege wanted on named objects with the objects
+// that have it: it returns the existing named objects that lack it and the
+// other objects that have it. Named objects that do not exist yet are
+// granted once they do; the grantee's own objects are left out.
+func namedDrift(h *state.ObjectGrants, g string, named map[string]bool, full bool, partial *state.Partial) (grant, revoke []string) {
+	has := map[string]bool{}
+	switch {
+	case full:
+		for _, o := range h.Names {
+			has[o] = true
+		}
+	case partial != nil:
+		for _, o := range partial.Has(h, g) {
+			has[o] = true
+		}
+	}
+	for _, o := range h.Names {
+		if h.NameOwners[o] == g {
+			continue
+		}
+		switch {
+		case named[o] && !has[o]:
+			grant = append(grant, o)
+		case !named[o] && has[o]:
+			revoke = append(revoke, o)
+		}
+	}
+	return grant, revoke
 }
 
 func qualifiedList(schema string, objects []string) string {

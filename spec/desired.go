@@ -39,6 +39,15 @@ func (s *Spec) Desired(database string) *state.Database {
 			np, _ := normalizePrivilege(priv, state.DatabasePrivileges)
 			db.Privileges.Add(name, expandAll(np, state.DatabasePrivileges)...)
 		}
+		for _, g := range r.Grants {
+			kind, objects := state.Tables, g.Tables
+			if len(g.Sequences) > 0 {
+				kind, objects = state.Sequences, g.Sequences
+			}
+			sc := db.Schemas[g.Schema]
+			sc.Privileges.Add(name, "USAGE") // the objects are unreachable without it
+			sc.Objects[kind].AddNamed(name, normalizeList(g.Privileges, state.KindPrivileges[kind]), objects)
+		}
 		for _, schemaName := range state.SortedKeys(r.Access) {
 			privs := s.accessPrivileges(r.Access[schemaName])
 			sc := db.Schemas[schemaName]

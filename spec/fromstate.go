@@ -78,7 +78,7 @@ func FromState(db *state.Database, skip func(string) bool) (*Spec, []string) {
 				}
 				out.Access[schema] = a
 			}
-			notes = append(notes, partialNotes(db.Schemas[schema], name)...)
+			out.Grants = append(out.Grants, partialGrants(db.Schemas[schema], name)...)
 		}
 		s.Roles[name] = out
 	}
@@ -151,13 +151,37 @@ func samePrivileges(a, b *Privileges) bool {
 	return eq(a.Schema, b.Schema) && eq(a.Tables, b.Tables) && eq(a.Sequences, b.Sequences) && eq(a.Functions, b.Functions)
 }
 
-func partialNotes(sc *state.Schema, role string) []string {
-	var notes []string
-	for _, kind := range state.ObjectKinds {
+// partialGrants says, as grants on named objects, the privileges a role
+// holds on some tables or sequences of a schema but not all: privileges
+// held on the same objects share one grant.
+func partialGrants(sc *state.Schema, role string) []*Grant {
+	var out []*Grant
+	for _, kind := range []state.ObjectKind{state.Tables, state.Sequences} {
 		og := sc.Objects[kind]
-		for _, p := range state.SortedKeys(og.Partial[role]) {
-			notes = append(notes, "role "+role+" holds "+p+" on only some "+string(kind)+" in schema "+sc.Name+": the spec cannot say that, and plan will show the difference")
+		byObjects := map[string]*Grant{}
+		var order []string
+		for _, p := range og.Partial[role].Keys(state.KindPrivileges[kind]) {
+			objs := og.Partial[role][p].Has(og, role)
+			if len(objs) == 0 {
+				continue
+			}
+			key := strings.Join(objs, "\x00")
+			g := byObjects[key]
+			if g == nil {
+				g = &Grant{Schema: sc.Name}
+				if kind == state.Tables {
+					g.Tables = objs
+				} else {
+					g.Sequences = objs
+				}
+				byObjects[key] = g
+				order = append(order, key)
+			}
+			g.Privileges = append(g.Privileges, p)
+		}
+		for _, k := range order {
+			out = append(out, byObjects[k])
 		}
 	}
-	return notes
+	return out
 }

@@ -67,6 +67,9 @@ type Role struct {
 	MemberOf []string `yaml:"member_of,omitempty" json:"member_of"`
 	// Access maps a schema to a profile name or an inline privilege set.
 	Access map[string]*Access `yaml:"access,omitempty" json:"access"`
+	// Grants are privileges on named tables or sequences, for access
+	// narrower than a whole schema. USAGE on the schema is implied.
+	Grants []*Grant `yaml:"grants,omitempty" json:"grants,omitempty"`
 	// DatabasePrivileges are granted on the database (CONNECT is implied for login roles).
 	DatabasePrivileges []string `yaml:"database_privileges,omitempty" json:"database_privileges"`
 	// ReassignOwnedTo receives an absent role's objects (default: the connected user).
@@ -82,6 +85,14 @@ type Privileges struct {
 	Tables    []string `yaml:"tables,omitempty" json:"tables"`
 	Sequences []string `yaml:"sequences,omitempty" json:"sequences"`
 	Functions []string `yaml:"functions,omitempty" json:"functions"`
+}
+
+// Grant gives privileges on named objects of one schema.
+type Grant struct {
+	Schema     string   `yaml:"schema,omitempty" json:"schema,omitempty"`
+	Tables     []string `yaml:"tables,omitempty" json:"tables,omitempty"`
+	Sequences  []string `yaml:"sequences,omitempty" json:"sequences,omitempty"`
+	Privileges []string `yaml:"privileges,omitempty" json:"privileges,omitempty"`
 }
 
 // Access is either a profile name or an inline privilege set.

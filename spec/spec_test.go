@@ -48,6 +48,9 @@ func TestInvalidSpecsNameFileLineAndField(t *testing.T) {
 		{"system schema", "schemas: {pg_catalog: {}}\n", "is a system schema"},
 		{"absent owner", "schemas: {s: {owner: o}}\nroles: {o: {state: absent}}\n", `owner "o" is declared absent`},
 		{"unknown extension field", "extensions: {vector: {version: 1}}\n", `unknown field "version"`},
+		{"grant without kind", "schemas: {s: {}}\nroles:\n  a:\n    grants:\n      - {schema: s, privileges: [SELECT]}\n", "bad.yaml:5: roles.a.grants.0: give either tables or sequences"},
+		{"grant bad privilege", "schemas: {s: {}}\nroles:\n  a:\n    grants:\n      - {schema: s, sequences: [q], privileges: [DELETE]}\n", `"DELETE" is not a privilege on sequences`},
+		{"grant undeclared schema", "roles:\n  a:\n    grants:\n      - {schema: nope, tables: [t], privileges: [SELECT]}\n", `schema "nope" is not declared`},
 		{"unknown access field", "schemas: {s: {}}\nroles:\n  a:\n    access:\n      s: {tabels: [SELECT]}\n", `unknown field "tabels"`},
 	}
 	for _, c := range cases {
@@ -176,4 +179,5 @@ func TestSchemaCoversEveryField(t *testing.T) {
 	check("privileges", doc.Defs["privileges"].Properties, reflect.TypeOf(Privileges{}))
 	check("public", doc.Defs["public"].Properties, reflect.TypeOf(Public{}))
 	check("extension", doc.Defs["extension"].Properties, reflect.TypeOf(Extension{}))
+	check("grant", doc.Defs["grant"].Properties, reflect.TypeOf(Grant{}))
 }

@@ -244,9 +244,44 @@ func (v *validator) role(name string, r *Role) {
 			}
 		}
 	}
+	for i, g := range r.Grants {
+		v.grant(append(append([]string{}, path...), "grants", fmt.Sprint(i)), g)
+	}
 	for i, priv := range r.DatabasePrivileges {
 		if _, ok := normalizePrivilege(priv, state.DatabasePrivileges); !ok {
 			v.add(append(append([]string{}, path...), "database_privileges", fmt.Sprint(i)), "unknown database privilege %q; use CONNECT, CREATE or TEMPORARY", priv)
+		}
+	}
+}
+
+// grant checks one grant on named objects.
+func (v *validator) grant(path []string, g *Grant) {
+	if g == nil {
+		v.add(path, "give schema, tables or sequences, and privileges")
+		return
+	}
+	if g.Schema == "" {
+		v.add(append(path, "schema"), "name the schema of the objects")
+	} else if _, ok := v.s.Schemas[g.Schema]; !ok {
+		v.add(append(path, "schema"), "schema %q is not declared under schemas; declare it so rolekeeper manages it", g.Schema)
+	}
+	if (len(g.Tables) == 0) == (len(g.Sequences) == 0) {
+		v.add(path, "give either tables or sequences (one kind per grant)")
+		return
+	}
+	kind, names, field := state.Tables, g.Tables, "tables"
+	if len(g.Sequences) > 0 {
+		kind, names, field = state.Sequences, g.Sequences, "sequences"
+	}
+	for i, n := range names {
+		v.identifier(append(append([]string{}, path...), field, fmt.Sprint(i)), n)
+	}
+	if len(g.Privileges) == 0 {
+		v.add(append(path, "privileges"), "list the privileges")
+	}
+	for i, x := range g.Privileges {
+		if _, ok := normalizePrivilege(x, state.KindPrivileges[kind]); !ok {
+			v.add(append(append([]string{}, path...), "privileges", fmt.Sprint(i)), "%q is not a privilege on %s; use %s", x, field, strings.Join(state.KindPrivileges[kind], ", "))
 		}
 	}
 }

@@ -118,15 +118,50 @@ type Schema struct {
 // and Total counts the objects.
 type ObjectGrants struct {
 	Total int
+	// Named holds, in a desired state, privileges on named objects only:
+	// grantee -> privilege -> object names.
+	Named map[string]map[string]map[string]bool
 	// OwnedBy counts the objects each role owns.
 	OwnedBy map[string]int
 	Full    Grants
 	// Partial: grantee -> privilege held on some objects but not all.
-	Partial map[string]map[string]*Partial
+	Partial map[string]PartialSet
 	// Names of every object of the kind, sorted, and each one's owner;
 	// filled only where some grantee's privileges are partial.
 	Names      []string
 	NameOwners map[string]string
+}
+
+// AddNamed grants privs on the named objects to grantee (desired state).
+func (og *ObjectGrants) AddNamed(grantee string, privs []string, objects []string) {
+	if og.Named == nil {
+		og.Named = map[string]map[string]map[string]bool{}
+	}
+	if og.Named[grantee] == nil {
+		og.Named[grantee] = map[string]map[string]bool{}
+	}
+	for _, p := range privs {
+		if og.Named[grantee][p] == nil {
+			og.Named[grantee][p] = map[string]bool{}
+		}
+		for _, o := range objects {
+			og.Named[grantee][p][o] = true
+		}
+	}
+}
+
+// PartialSet maps a privilege to how a grantee holds it on some objects.
+type PartialSet map[string]*Partial
+
+// Keys returns the privileges, in the canonical order given.
+func (ps PartialSet) Keys(order []string) []string {
+	var out []string
+	for _, p := range order {
+		if ps[p] != nil {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // Partial describes a privilege a grantee holds on some objects of a kind
