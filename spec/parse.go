@@ -40,9 +40,13 @@ func Parse(name string, data []byte) (*Spec, error) {
 	if bytes.IndexByte(data, 0) >= 0 {
 		return nil, Errors{{File: name, Msg: "file contains a NUL byte; a spec is UTF-8 text"}}
 	}
-	var root yaml.Node
+	// The typed decode rejects unknown fields and keys declared twice,
+	// with their lines. The node tree, for the lines of validation errors,
+	// is built only when there are errors: large specs parse once.
+	var s Spec
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&root); err != nil {
+	dec.KnownFields(true)
+	if err := dec.Decode(&s); err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil, Errors{{File: name, Msg: "file is empty; expected a mapping with at least `roles`"}}
 		}
@@ -52,19 +56,9 @@ func Parse(name string, data []byte) (*Spec, error) {
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		return nil, Errors{{File: name, Line: extra.Line, Msg: "file holds more than one YAML document; put the whole spec in one"}}
 	}
-	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 && root.Content[0].Kind != yaml.MappingNode {
-		return nil, Errors{{File: name, Line: root.Content[0].Line, Msg: "the spec must be a mapping (keys such as database, schemas, roles)"}}
-	}
-	if err := checkDuplicateKeys(name, &root, nil); err != nil {
-		return nil, err
-	}
-	var s Spec
-	dec = yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&s); err != nil {
-		return nil, yamlErrors(name, err)
-	}
 	if errs := s.validate(); len(errs) > 0 {
+		var root yaml.Node
+		yaml.Unmarshal(data, &root)
 		for _, e := range errs {
 			e.File = name
 			e.Line = locate(&root, e.path)
@@ -134,39 +128,24 @@ func yamlErrors(name string, err error) Errors {
 
 var typeNames = strings.NewReplacer("spec.", "", "*", "", "[]string", "a list of strings", "map[string]", "a mapping of ")
 
+var (
+	duplicateKey = regexp.MustCompile(`^mapping key "(.*)" already defined at line (\d+)$`)
+	notMapping   = regexp.MustCompile(`^cannot unmarshal !!\w+( .*)? into spec\.Spec$`)
+)
+
 func friendlyYAML(msg string) string {
+	if m := duplicateKey.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("%q is declared twice (first on line %s); a name may appear once", m[1], m[2])
+	}
+	if notMapping.MatchString(msg) {
+		return "the spec must be a mapping (keys such as database, schemas, roles)"
+	}
 	if strings.HasPrefix(msg, "field ") && strings.Contains(msg, " not found in type ") {
 		field := strings.TrimSuffix(strings.TrimPrefix(msg[:strings.Index(msg, " not found")], "field "), "")
 		typ := typeNames.Replace(msg[strings.LastIndex(msg, " ")+1:])
 		return fmt.Sprintf("unknown field %q in %s (see `rolekeeper schema` for the fields)", field, strings.ToLower(typ))
 	}
 	return typeNames.Replace(msg)
-}
-
-// checkDuplicateKeys rejects a mapping that names a key twice: in a spec,
-// a name declared twice is always a mistake.
-func checkDuplicateKeys(name string, n *yaml.Node, path []string) error {
-	if n.Kind == yaml.MappingNode {
-		seen := map[string]int{}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i]
-			if first, ok := seen[k.Value]; ok {
-				return Errors{{File: name, Line: k.Line, Field: strings.Join(append(path, k.Value), "."),
-					Msg: fmt.Sprintf("declared twice (first on line %d)", first)}}
-			}
-			seen[k.Value] = k.Line
-			if err := checkDuplicateKeys(name, n.Content[i+1], append(path, k.Value)); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	for _, c := range n.Content {
-		if err := checkDuplicateKeys(name, c, path); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // locate returns the line of the node at path (mapping keys, or sequence

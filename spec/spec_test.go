@@ -24,7 +24,7 @@ func TestInvalidSpecsNameFileLineAndField(t *testing.T) {
 		{"wrong type", "roles:\n  app:\n    login: maybe\n", "bad.yaml:3:"},
 		{"unknown profile", "schemas: {app: {}}\nroles:\n  app:\n    access:\n      app: readwrit\n", `bad.yaml:5: roles.app.access.app: unknown profile "readwrit"; known profiles: readonly, readwrite`},
 		{"undeclared schema", "roles:\n  app:\n    access: {nope: readonly}\n", `roles.app.access.nope: schema "nope" is not declared under schemas`},
-		{"duplicate role", "roles:\n  app: {}\n  app: {}\n", "bad.yaml:3: roles.app: declared twice (first on line 2)"},
+		{"duplicate role", "roles:\n  app: {}\n  app: {}\n", `bad.yaml:3: "app" is declared twice (first on line 2)`},
 		{"reserved pg_ name", "roles:\n  pg_evil: {}\n", "bad.yaml:2: roles.pg_evil: role names starting with pg_ are reserved"},
 		{"reserved rds name", "roles:\n  rdsadmin: {}\n", `"rdsadmin" is reserved`},
 		{"long name", "roles:\n  " + strings.Repeat("a", 64) + ": {}\n", "PostgreSQL names are at most 63 bytes"},
