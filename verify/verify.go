@@ -96,7 +96,10 @@ type checker struct {
 	opts   Options
 	report *Report
 	conns  map[string]*pgx.Conn
-	suffix string
+	// noLogin holds the roles whose login failed, so their other checks
+	// are reported as skipped rather than left out.
+	noLogin map[string]bool
+	suffix  string
 }
 
 // Check runs every check. An error means the checks could not run at all;
@@ -104,7 +107,8 @@ type checker struct {
 func Check(ctx context.Context, opts Options) (*Report, error) {
 	buf := make([]byte, 4)
 	rand.Read(buf)
-	c := &checker{opts: opts, report: &Report{Database: opts.Want.Name}, conns: map[string]*pgx.Conn{}, suffix: hex.EncodeToString(buf)}
+	c := &checker{opts: opts, report: &Report{Database: opts.Want.Name}, conns: map[string]*pgx.Conn{},
+		noLogin: map[string]bool{}, suffix: hex.EncodeToString(buf)}
 	defer func() {
 		for _, conn := range c.conns {
 			conn.Close(context.Background())
@@ -160,10 +164,16 @@ func (c *checker) logins(ctx context.Context) {
 			c.report.add(Result{Name: check, Skipped: true, Detail: err.Error()})
 		case err != nil:
 			c.report.add(Result{Name: check, Detail: describe(err)})
+			c.noLogin[name] = true
 		default:
 			c.report.add(Result{Name: check, Passed: true})
 		}
 	}
+}
+
+// skipped reports a role's check that cannot run because its login failed.
+func (c *checker) skipped(role, what string) {
+	c.report.add(Result{Name: fmt.Sprintf("%s %s", quote(role), what), Skipped: true, Detail: "it could not log in"})
 }
 
 // settings checks that each login role's session has the database's and
@@ -171,6 +181,10 @@ func (c *checker) logins(ctx context.Context) {
 func (c *checker) settings(ctx context.Context) {
 	for _, name := range state.SortedKeys(c.opts.Want.Roles) {
 		conn := c.conns[name]
+		if c.noLogin[name] {
+			c.skipped(name, "has its settings")
+			continue
+		}
 		if conn == nil {
 			continue
 		}
@@ -233,7 +247,8 @@ func (c *checker) schema(ctx context.Context, s *state.Schema) {
 	}
 	oconn := c.conns[s.Owner]
 	if oconn == nil {
-		return // its login failed, reported already
+		c.skipped(s.Owner, fmt.Sprintf("creates objects in %s", quote(s.Name)))
+		return
 	}
 	table := pgx.Identifier{s.Name, "rolekeeper_check_" + c.suffix}.Sanitize()
 	check := fmt.Sprintf("%s creates a table and a sequence in %s", quote(s.Owner), quote(s.Name))
@@ -250,7 +265,13 @@ func (c *checker) schema(ctx context.Context, s *state.Schema) {
 	for _, name := range state.SortedKeys(c.opts.Want.Roles) {
 		r := c.opts.Want.Roles[name]
 		conn := c.conns[name]
-		if name == s.Owner || conn == nil {
+		if name == s.Owner {
+			continue
+		}
+		if conn == nil {
+			if c.noLogin[name] && len(s.Privileges[name]) > 0 {
+				c.skipped(name, fmt.Sprintf("uses schema %s as granted", quote(s.Name)))
+			}
 			continue
 		}
 		granted := s.Objects[state.Tables].Full[name]
@@ -261,7 +282,30 @@ func (c *checker) schema(ctx context.Context, s *state.Schema) {
 		if !s.Privileges[name]["CREATE"] && r.Login {
 			c.report.add(c.refusedCreate(ctx, conn, name, s.Name))
 		}
+		if named := s.Objects[state.Tables].Named[name]["SELECT"]; len(named) > 0 {
+			c.report.add(c.namedSelect(ctx, conn, name, s.Name, state.SortedKeys(named)))
+		}
 	}
+}
+
+// namedSelect reads each named table a role was granted SELECT on (tables
+// that do not exist yet are skipped, as apply skips them).
+func (c *checker) namedSelect(ctx context.Context, conn *pgx.Conn, role, schema string, tables []string) Result {
+	name := fmt.Sprintf("%s reads its named tables in %s", quote(role), quote(schema))
+	var read []string
+	for _, t := range tables {
+		var exists bool
+		// The catalog, not to_regclass: the admin may lack USAGE on the schema.
+		err := c.opts.Admin.QueryRow(ctx, "select exists (select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = $1 and c.relname = $2)", schema, t).Scan(&exists)
+		if err != nil || !exists {
+			continue
+		}
+		if _, err := conn.Exec(ctx, "SELECT 1 FROM "+pgx.Identifier{schema, t}.Sanitize()+" LIMIT 0"); err != nil {
+			return Result{Name: name, Detail: fmt.Sprintf("%s: %s", t, describe(err))}
+		}
+		read = append(read, t)
+	}
+	return Result{Name: name + ": " + orNone(read), Passed: true}
 }
 
 // tablePrivileges tries SELECT, INSERT (which uses the sequence), UPDATE

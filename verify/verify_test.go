@@ -253,3 +253,49 @@ func TestRotateFinishesAnInterruptedRotation(t *testing.T) {
 		t.Fatal("rotating an IAM role should be refused")
 	}
 }
+
+func TestCheckSkipsWhatAFailedLoginCannotProve(t *testing.T) {
+	e := setup(t, "../examples/app.yaml")
+	e.apply(t)
+	e.db.Exec(t, "REVOKE CONNECT ON DATABASE app FROM reporting")
+	text := reportText(t, e.check(t))
+	for _, want := range []string{
+		`FAIL  "reporting" logs in (auth password): permission denied for database "app"`,
+		`SKIP  "reporting" has its settings: it could not log in`,
+		`SKIP  "reporting" uses schema "app" as granted: it could not log in`,
+		"check: 8 passed, 1 failed, 2 skipped",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("report lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+func TestCheckReadsNamedTables(t *testing.T) {
+	e := setup(t, "../examples/app.yaml")
+	b, _ := os.ReadFile("../examples/app.yaml")
+	withAuditor := strings.Replace(string(b), "\npublic:", `
+  auditor:
+    auth: iam
+    grants:
+      - {schema: app, tables: [orders, missing_yet], privileges: [SELECT]}
+
+public:`, 1)
+	s, err := spec.Parse("t.yaml", []byte(withAuditor))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.want = s.Desired("app")
+	e.apply(t)
+	e.db.Exec(t, "SET ROLE migrator; CREATE TABLE app.orders (id int); RESET ROLE")
+	e.apply(t)
+	text := reportText(t, e.check(t))
+	if !strings.Contains(text, `PASS  "auditor" reads its named tables in "app": orders`) {
+		t.Fatalf("report:\n%s", text)
+	}
+	e.db.Exec(t, "REVOKE SELECT ON app.orders FROM auditor")
+	text = reportText(t, e.check(t))
+	if !strings.Contains(text, `FAIL  "auditor" reads its named tables in "app": orders: permission denied`) {
+		t.Fatalf("report:\n%s", text)
+	}
+}
