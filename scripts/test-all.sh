@@ -18,4 +18,4 @@ for major in "$@"; do
 done
 
 echo "== fuzzing the spec parser for ${FUZZTIME:-20s} (corpus in spec/testdata/fuzz)"
-go test -run '^$' -fuzz '^FuzzParse$' -fuzztime "${FUZZTIME:-20s}" ./spec
+go test -run '^$' -fuzz '^FuzzParse$' -fuzztime "${FUZZTIME:-20s}" -fuzzminimizetime 2s ./spec
