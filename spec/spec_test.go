@@ -3,6 +3,7 @@ package spec
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -10,9 +11,15 @@ import (
 	"github.com/rolekeeper/rolekeeper/state"
 )
 
-func TestExampleSpecIsValid(t *testing.T) {
-	if _, err := Load("../examples/app.yaml"); err != nil {
-		t.Fatal(err)
+func TestExampleSpecsAreValid(t *testing.T) {
+	files, _ := filepath.Glob("../examples/*.yaml")
+	if len(files) < 2 {
+		t.Fatalf("expected the example specs, found %v", files)
+	}
+	for _, f := range files {
+		if _, err := Load(f); err != nil {
+			t.Error(err)
+		}
 	}
 }
 
