@@ -132,8 +132,8 @@ func run(bin, size, pgBin, psql, only string) error {
 }
 
 func (h *harness) scenario(ctx context.Context, sc *scenario) error {
-	specFile := filepath.Join(h.work, sc.name+".yaml")
-	specFile = strings.ReplaceAll(specFile, "/L/4", "/L-4")
+	// Scenario names such as "L/4" are not file names.
+	specFile := filepath.Join(h.work, strings.ReplaceAll(sc.name, "/", "-")+".yaml")
 	if err := os.WriteFile(specFile, []byte(sc.spec), 0o600); err != nil {
 		return err
 	}
@@ -160,12 +160,12 @@ func (h *harness) scenario(ctx context.Context, sc *scenario) error {
 	}
 	secrets := filepath.Join(h.work, "secrets-"+strconv.Itoa(len(h.rows)))
 	args := []string{"-f", specFile, "--secrets-dir", secrets}
-	first, err := h.runOnce(append([]string{"apply"}, args...), 0)
+	first, err := h.runOnce(append([]string{"apply"}, args...))
 	if err != nil {
 		return err
 	}
 	h.add(sc.name, "first apply", first, &floor)
-	noop, err := h.runMedian(append([]string{"apply"}, args...), 0)
+	noop, err := h.runMedian(append([]string{"apply"}, args...))
 	if err != nil {
 		return err
 	}
@@ -176,7 +176,7 @@ func (h *harness) scenario(ctx context.Context, sc *scenario) error {
 	if sc.name == "S" && noop.c.RoundTrips > 5 {
 		h.failures = append(h.failures, fmt.Sprintf("S: the no-op apply took %d round trips (target: at most 5)", noop.c.RoundTrips))
 	}
-	pl, err := h.runMedian(append([]string{"plan"}, args...), 0)
+	pl, err := h.runMedian(append([]string{"plan"}, args...))
 	if err != nil {
 		return err
 	}
@@ -185,12 +185,12 @@ func (h *harness) scenario(ctx context.Context, sc *scenario) error {
 		if err := h.super(ctx, sc.driftSQL); err != nil {
 			return err
 		}
-		repair, err := h.runOnce(append([]string{"apply"}, args...), 0)
+		repair, err := h.runOnce(append([]string{"apply"}, args...))
 		if err != nil {
 			return err
 		}
 		h.add(sc.name, fmt.Sprintf("drift repair (%g%%)", sc.drift*100), repair, &driftFloor)
-		after, err := h.runOnce(append([]string{"plan"}, args...), 0)
+		after, err := h.runOnce(append([]string{"plan"}, args...))
 		if err != nil {
 			return err
 		}
@@ -246,17 +246,17 @@ func (h *harness) super(ctx context.Context, sql string) error {
 }
 
 // runOnce runs the rolekeeper binary through the proxy and measures it.
-func (h *harness) runOnce(args []string, _ int) (measurement, error) {
+func (h *harness) runOnce(args []string) (measurement, error) {
 	cmd := exec.Command(h.bin, args...)
 	cmd.Env = append(os.Environ(), h.env()...)
 	return h.measure(cmd)
 }
 
 // runMedian runs a step that changes nothing several times and keeps the median wall time.
-func (h *harness) runMedian(args []string, _ int) (measurement, error) {
+func (h *harness) runMedian(args []string) (measurement, error) {
 	var ms []measurement
 	for i := 0; i < h.repeat; i++ {
-		m, err := h.runOnce(args, 0)
+		m, err := h.runOnce(args)
 		if err != nil {
 			return m, err
 		}

@@ -40,7 +40,6 @@ type Server struct {
 	ActsAsDBOwner bool // has the privileges of the database owner
 	// Role relations of the connected user, by role name.
 	Uses    map[string]bool // has the role's privileges (pg_has_role USAGE)
-	Member  map[string]bool // is a member, directly or not
 	AdminOf map[string]bool // holds ADMIN OPTION on it
 	CanSet  map[string]bool // may SET ROLE to it (16+: the SET option; before: membership)
 	// Installable lists extensions of interest that are available but not installed.
@@ -69,7 +68,7 @@ type Scope struct {
 // Inspect reads the current state.
 func Inspect(ctx context.Context, conn *pgx.Conn, scope Scope) (*Snapshot, error) {
 	snap := &Snapshot{
-		Server: Server{Uses: map[string]bool{}, Member: map[string]bool{}, AdminOf: map[string]bool{}, CanSet: map[string]bool{}, Installable: map[string]bool{}},
+		Server: Server{Uses: map[string]bool{}, AdminOf: map[string]bool{}, CanSet: map[string]bool{}, Installable: map[string]bool{}},
 		Roles:  map[string]*state.Role{},
 	}
 	var schemas any
@@ -121,13 +120,13 @@ func Inspect(ctx context.Context, conn *pgx.Conn, scope Scope) (*Snapshot, error
 
 func scanRoles(rows pgx.Rows, snap *Snapshot) error {
 	var (
-		r                     state.Role
-		uses, member, adminOf bool
-		canSet                bool
-		config                []string
+		r             state.Role
+		uses, adminOf bool
+		canSet        bool
+		config        []string
 	)
 	_, err := pgx.ForEachRow(rows, []any{&r.Name, &r.Superuser, &r.Inherit, &r.CreateRole, &r.CreateDB, &r.Login,
-		&r.Replication, &r.BypassRLS, &r.ConnectionLimit, &r.ValidUntil, &uses, &member, &adminOf, &canSet, &config}, func() error {
+		&r.Replication, &r.BypassRLS, &r.ConnectionLimit, &r.ValidUntil, &uses, &adminOf, &canSet, &config}, func() error {
 		role := r
 		role.Settings = map[string][]string{}
 		role.MemberOf = map[string]state.Membership{}
@@ -138,7 +137,6 @@ func scanRoles(rows pgx.Rows, snap *Snapshot) error {
 		}
 		snap.Roles[role.Name] = &role
 		snap.Server.Uses[role.Name] = uses
-		snap.Server.Member[role.Name] = member
 		snap.Server.AdminOf[role.Name] = adminOf
 		snap.Server.CanSet[role.Name] = canSet
 		return nil

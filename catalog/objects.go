@@ -136,7 +136,7 @@ func fillObjectGrants(og *state.ObjectGrants, groups []*objectGroup, named bool)
 		if og.Partial[key.grantee] == nil {
 			og.Partial[key.grantee] = state.PartialSet{}
 		}
-		og.Partial[key.grantee][priv] = &state.Partial{Count: n, HasListed: 2*n <= og.Total}
+		og.Partial[key.grantee][priv] = &state.Partial{HasListed: 2*n <= og.Total}
 		partial = append(partial, key)
 	}
 	if !named {

@@ -224,7 +224,11 @@ func (h *Handler) apply(ctx context.Context, log *slog.Logger, conn *pgx.Conn, s
 }
 
 func (h *Handler) check(ctx context.Context, log *slog.Logger, conn *pgx.Conn, want *state.Database, src string) (any, error) {
-	report, err := verify.Check(ctx, verify.Options{Admin: conn, Want: want, Credential: h.credential(ctx, conn)})
+	var store credentials.Store
+	if secrets := h.secrets(ctx, conn); secrets != nil {
+		store = secrets.Store
+	}
+	report, err := verify.Check(ctx, verify.Options{Admin: conn, Want: want, Credential: verify.StoreCredential(store, h.awsConfig, conn.Config())})
 	if err != nil {
 		return nil, err
 	}
@@ -340,30 +344,6 @@ func (h *Handler) secrets(ctx context.Context, conn *pgx.Conn) *apply.Secrets {
 	c := conn.Config()
 	return &apply.Secrets{Store: credentials.NewSecretsManager(cfg),
 		Shape: credentials.DBSecret{Engine: "postgres", Host: c.Host, Port: int(c.Port), DBName: c.Database}}
-}
-
-// credential gives check each user's password: the secret of a password
-// user, an IAM token for an IAM user.
-func (h *Handler) credential(ctx context.Context, conn *pgx.Conn) verify.Credential {
-	secrets := h.secrets(ctx, conn)
-	return func(ctx context.Context, r *state.Role) (string, bool, error) {
-		switch r.Auth {
-		case state.AuthPassword:
-			if secrets == nil {
-				return "", false, errors.New("no AWS region: cannot read the password secret")
-			}
-			v, err := secrets.Store.Get(ctx, r.PasswordSecret, credentials.StageCurrent)
-			return v.Secret.Password, err == nil, err
-		case state.AuthIAM:
-			cfg, err := h.awsConfig(ctx)
-			if err != nil {
-				return "", false, err
-			}
-			token, err := credentials.IAMToken(ctx, cfg, conn.Config().Host, conn.Config().Port, r.Name)
-			return token, err == nil, err
-		}
-		return "", false, nil
-	}
 }
 
 func loginFunc(conn *pgx.Conn) apply.LoginFunc {

@@ -22,7 +22,7 @@ func snapshot(major int) *catalog.Snapshot {
 		Server: catalog.Server{
 			User: "postgres", Database: "app", VersionNum: major * 10000, Version: "x",
 			CreateRole: true, CreateDB: true, CreateInDB: true, DatabaseOwner: "postgres", ActsAsDBOwner: true,
-			Uses: map[string]bool{"postgres": true}, Member: map[string]bool{}, AdminOf: map[string]bool{},
+			Uses: map[string]bool{"postgres": true}, AdminOf: map[string]bool{},
 			CanSet: map[string]bool{"postgres": true}, Installable: map[string]bool{},
 		},
 		DB:    db,

@@ -22,7 +22,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -254,31 +253,28 @@ func (s *Sandbox) shapeLikeRDS(ctx context.Context) error {
 		"CREATE ROLE rds_iam NOLOGIN",
 		"CREATE ROLE rds_password NOLOGIN",
 		"CREATE ROLE rds_replication NOLOGIN",
-		// The master may hand out rds_iam but must never be a member of it
-		// (that would switch its own login to IAM): before 16 CREATEROLE
-		// suffices; from 16 on an ADMIN-only grant gives the right alone.
-		rdsGrant(s.Major, "rds_iam, rds_password, rds_replication"),
-		rdsGrant(s.Major, "pg_monitor, pg_signal_backend, pg_read_all_stats, pg_read_all_settings, pg_stat_scan_tables"),
-		"CREATE ROLE " + master + " LOGIN CREATEROLE CREATEDB PASSWORD " + quoteLiteral(verifier),
-		"GRANT rds_superuser TO " + master,
-		"CREATE DATABASE " + pgx.Identifier{s.Database}.Sanitize() + " OWNER " + master,
 	}
+	// The master may hand out rds_iam but must never be a member of it
+	// (that would switch its own login to IAM): before 16 CREATEROLE
+	// suffices; from 16 on an ADMIN-only grant gives the right alone.
+	if s.Major >= 16 {
+		stmts = append(stmts, "GRANT rds_iam, rds_password, rds_replication TO rds_superuser WITH ADMIN OPTION, INHERIT FALSE, SET FALSE",
+			"GRANT pg_monitor, pg_signal_backend, pg_read_all_stats, pg_read_all_settings, pg_stat_scan_tables TO rds_superuser WITH ADMIN OPTION, INHERIT FALSE, SET FALSE")
+	} else {
+		stmts = append(stmts, "GRANT rds_password, rds_replication TO rds_superuser WITH ADMIN OPTION",
+			"GRANT pg_monitor, pg_signal_backend, pg_read_all_stats, pg_read_all_settings, pg_stat_scan_tables TO rds_superuser WITH ADMIN OPTION")
+	}
+	stmts = append(stmts,
+		"CREATE ROLE "+master+" LOGIN CREATEROLE CREATEDB PASSWORD "+quoteLiteral(verifier),
+		"GRANT rds_superuser TO "+master,
+		"CREATE DATABASE "+pgx.Identifier{s.Database}.Sanitize()+" OWNER "+master,
+	)
 	for _, q := range stmts {
 		if _, err := conn.Exec(ctx, q); err != nil {
 			return fmt.Errorf("%s: %w", strings.SplitN(q, " PASSWORD", 2)[0], err)
 		}
 	}
 	return s.shapeDatabase(ctx, s.Database)
-}
-
-func rdsGrant(major int, roles string) string {
-	if major >= 16 {
-		return "GRANT " + roles + " TO rds_superuser WITH ADMIN OPTION, INHERIT FALSE, SET FALSE"
-	}
-	if strings.Contains(roles, "rds_iam") {
-		return "SELECT 1"
-	}
-	return "GRANT " + roles + " TO rds_superuser WITH ADMIN OPTION"
 }
 
 // shapeDatabase gives the master user what RDS gives it in a new database.
@@ -439,18 +435,3 @@ func freePort() (int, error) {
 }
 
 func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
-// WaitReady waits until the master user can connect.
-func (s *Sandbox) WaitReady(ctx context.Context) error {
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		conn, err := pgx.Connect(ctx, s.DSN(""))
-		if err == nil {
-			return conn.Close(ctx)
-		}
-		if time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}

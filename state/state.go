@@ -168,7 +168,6 @@ func (ps PartialSet) Keys(order []string) []string {
 // in a schema. The catalog lists the smaller side: the objects that have
 // it (HasListed) or those that lack it.
 type Partial struct {
-	Count     int // objects that have it
 	HasListed bool
 	Objects   []string
 }
@@ -230,9 +229,6 @@ func (g Grants) Add(grantee string, privs ...string) {
 		s[p] = true
 	}
 }
-
-// Grantees returns the grantees, sorted.
-func (g Grants) Grantees() []string { return SortedKeys(g) }
 
 // PrivSet is a set of privilege names (upper case).
 type PrivSet map[string]bool

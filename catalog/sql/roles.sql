@@ -5,7 +5,6 @@ select r.rolname::text, r.rolsuper, r.rolinherit, r.rolcreaterole, r.rolcreatedb
        case when r.rolvaliduntil is null or r.rolvaliduntil = 'infinity' then ''
             else to_char(r.rolvaliduntil at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') end,
        pg_has_role(current_user, r.oid, 'USAGE'),
-       pg_has_role(current_user, r.oid, 'MEMBER'),
        pg_has_role(current_user, r.oid, 'USAGE WITH ADMIN OPTION'),
        case when current_setting('server_version_num')::int >= 160000
             then pg_has_role(current_user, r.oid, 'SET')

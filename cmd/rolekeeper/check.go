@@ -8,41 +8,11 @@ import (
 	"io"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/rolekeeper/rolekeeper/apply"
 	"github.com/rolekeeper/rolekeeper/connect"
 	"github.com/rolekeeper/rolekeeper/credentials"
-	"github.com/rolekeeper/rolekeeper/state"
 	"github.com/rolekeeper/rolekeeper/verify"
 )
-
-// userCredential gives check and rotate each role's password: its secret
-// for auth: password, an IAM token for auth: iam when an AWS region is
-// configured, and none (the server trusts it, as the sandbox does) otherwise.
-func (c *connFlags) userCredential(secrets *apply.Secrets, admin *pgx.Conn) verify.Credential {
-	return func(ctx context.Context, r *state.Role) (string, bool, error) {
-		switch r.Auth {
-		case state.AuthPassword:
-			if secrets == nil {
-				return "", false, fmt.Errorf("no secret store configured to read the password of %q", r.Name)
-			}
-			v, err := secrets.Store.Get(ctx, r.PasswordSecret, credentials.StageCurrent)
-			if err != nil {
-				return "", false, err
-			}
-			return v.Secret.Password, true, nil
-		case state.AuthIAM:
-			cfg, err := awsConfig(ctx)
-			if err != nil || cfg.Region == "" {
-				return "", true, nil
-			}
-			token, err := credentials.IAMToken(ctx, cfg, admin.Config().Host, admin.Config().Port, r.Name)
-			return token, err == nil, err
-		}
-		return "", false, nil
-	}
-}
 
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f, s, conn, err := specCommand(ctx, "check", args, stderr, nil)
@@ -53,7 +23,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	report, err := verify.Check(ctx, verify.Options{
 		Admin:      conn,
 		Want:       s.Desired(conn.Config().Database),
-		Credential: f.userCredential(f.secrets(ctx, conn), conn),
+		Credential: verify.StoreCredential(storeOf(f.secrets(ctx, conn)), awsConfig, conn.Config()),
 	})
 	if err != nil {
 		return err
@@ -107,4 +77,12 @@ func runRotate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	return err
+}
+
+// storeOf returns the store of secrets, nil when there is none.
+func storeOf(s *apply.Secrets) credentials.Store {
+	if s == nil {
+		return nil
+	}
+	return s.Store
 }
