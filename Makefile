@@ -49,5 +49,6 @@ lambda-reproducible:
 
 # staticcheck, installed from the Go module proxy (pinned).
 lint: vet
+	./scripts/check-deps.sh
 	GOFLAGS=-buildvcs=false $(GO) install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 	$$($(GO) env GOPATH)/bin/staticcheck ./...

@@ -11,6 +11,7 @@ import (
 	"github.com/rolekeeper/rolekeeper/apply"
 	"github.com/rolekeeper/rolekeeper/connect"
 	"github.com/rolekeeper/rolekeeper/credentials"
+	"github.com/rolekeeper/rolekeeper/dirstore"
 	"github.com/rolekeeper/rolekeeper/internal/pgtest"
 	"github.com/rolekeeper/rolekeeper/plan"
 	"github.com/rolekeeper/rolekeeper/spec"
@@ -49,7 +50,7 @@ func desired(s *spec.Spec) *state.Database { return s.Desired("app") }
 
 // testSecrets is a directory secret store that lives as long as the test.
 func testSecrets(t *testing.T) *apply.Secrets {
-	return &apply.Secrets{Store: credentials.DirStore{Dir: t.TempDir()}, Shape: credentials.DBSecret{Engine: "postgres", Host: "127.0.0.1", DBName: "app"}}
+	return &apply.Secrets{Store: dirstore.Store{Dir: t.TempDir()}, Shape: credentials.DBSecret{Engine: "postgres", Host: "127.0.0.1", DBName: "app"}}
 }
 
 func doApply(t *testing.T, db *pgtest.DB, s *spec.Spec) *apply.Result {

@@ -26,7 +26,7 @@ type Options struct {
 	DSN string
 	// Database overrides the DSN's database (the spec's `database`).
 	Database string
-	// Admin is where the password comes from, when not from the DSN.
+	// Admin is where the password comes from; nil: the DSN or PGPASSWORD.
 	Admin credentials.AdminSource
 	// ConnectTimeout bounds one attempt (default 10s).
 	ConnectTimeout time.Duration
@@ -88,16 +88,16 @@ func Connect(ctx context.Context, opts Options) (*pgx.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	if opts.Admin.IAM && cfg.TLSConfig == nil {
+	if opts.Admin != nil && opts.Admin.RequiresTLS() && cfg.TLSConfig == nil {
 		return nil, errors.New("IAM authentication needs TLS: set PGSSLMODE=require (or verify-full)")
 	}
-	if opts.Admin.Enabled() {
+	if opts.Admin != nil {
 		if err := fetchCredential(ctx, cfg, opts); err != nil {
 			return nil, err
 		}
 	}
 	conn, err := connectRetrying(ctx, cfg, opts)
-	if err != nil && isAuthFailure(err) && opts.Admin.Refetchable() {
+	if err != nil && isAuthFailure(err) && opts.Admin != nil && opts.Admin.Refetchable() {
 		if opts.Log != nil {
 			opts.Log.Info("authentication failed; fetching the admin credential again (it may have been rotated)")
 		}

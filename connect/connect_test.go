@@ -17,6 +17,7 @@ import (
 	"github.com/rolekeeper/rolekeeper/internal/awstest"
 	"github.com/rolekeeper/rolekeeper/internal/pgtest"
 	"github.com/rolekeeper/rolekeeper/sandbox"
+	"github.com/rolekeeper/rolekeeper/secretsmanager"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -91,7 +92,7 @@ func TestAdminSecretIsFetchedAgainAfterARotation(t *testing.T) {
 	dsn := strings.Replace(db.DSN, "postgres:"+pgtest.Server.MasterPassword+"@", "", 1)
 	cfg := srv.Config()
 	conn, err := connect.Connect(context.Background(), connect.Options{DSN: dsn,
-		Admin: credentials.AdminSource{SecretID: "rds!db-1", AWS: func(context.Context) (aws.Config, error) { return cfg, nil }}})
+		Admin: secretsmanager.AdminSecret{ID: "rds!db-1", AWS: func(context.Context) (aws.Config, error) { return cfg, nil }}})
 	if err != nil {
 		t.Fatalf("connect after a rotation: %v", err)
 	}
@@ -112,7 +113,7 @@ func TestPasswordsWithURLCharactersWork(t *testing.T) {
 	cfg := srv.Config()
 	host := "host=127.0.0.1 port=" + strings.Split(strings.Split(db.DSN, "@127.0.0.1:")[1], "/")[0] + " dbname=app sslmode=disable"
 	conn, err := connect.Connect(context.Background(), connect.Options{DSN: host,
-		Admin: credentials.AdminSource{SecretID: "odd", AWS: func(context.Context) (aws.Config, error) { return cfg, nil }}})
+		Admin: secretsmanager.AdminSecret{ID: "odd", AWS: func(context.Context) (aws.Config, error) { return cfg, nil }}})
 	if err != nil {
 		t.Fatalf("secret with URL characters: %v", err)
 	}

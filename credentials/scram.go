@@ -1,6 +1,3 @@
-// Package credentials produces and protects the secrets rolekeeper handles:
-// generated passwords and the SCRAM-SHA-256 verifiers that are all the
-// server ever receives of them.
 package credentials
 
 import (

@@ -1,3 +1,9 @@
+// Package credentials holds rolekeeper's pure credential logic: generated
+// passwords, the SCRAM-SHA-256 verifiers that are all the server ever
+// receives of them, the RDS secret shape, and the two interfaces the
+// outside systems implement: Store (user secrets: packages secretsmanager
+// and dirstore) and AdminSource (the admin password: secretsmanager, ssm,
+// rdsauth). It imports no AWS package.
 package credentials
 
 import (
@@ -59,7 +65,9 @@ type Store interface {
 	Describe() string
 }
 
-func decodeSecret(name, raw string) (DBSecret, error) {
+// DecodeSecret reads a secret value in the RDS shape; its errors never quote
+// the value.
+func DecodeSecret(name, raw string) (DBSecret, error) {
 	var s DBSecret
 	if err := json.Unmarshal([]byte(raw), &s); err != nil {
 		// The JSON error may quote the value: never pass it on.

@@ -27,6 +27,7 @@ import (
 	"github.com/rolekeeper/rolekeeper/catalog"
 	"github.com/rolekeeper/rolekeeper/connect"
 	"github.com/rolekeeper/rolekeeper/credentials"
+	"github.com/rolekeeper/rolekeeper/ops"
 	"github.com/rolekeeper/rolekeeper/plan"
 	"github.com/rolekeeper/rolekeeper/spec"
 	"github.com/rolekeeper/rolekeeper/state"
@@ -228,7 +229,7 @@ func (h *Handler) check(ctx context.Context, log *slog.Logger, conn *pgx.Conn, w
 	if secrets := h.secrets(ctx, conn); secrets != nil {
 		store = secrets.Store
 	}
-	report, err := verify.Check(ctx, verify.Options{Admin: conn, Want: want, Credential: verify.StoreCredential(store, h.awsConfig, conn.Config())})
+	report, err := verify.Check(ctx, verify.Options{Admin: conn, Want: want, Credential: verify.StoreCredential(store, ops.Tokens(h.awsConfig), conn.Config())})
 	if err != nil {
 		return nil, err
 	}
@@ -289,12 +290,11 @@ func (h *Handler) connect(ctx context.Context, log *slog.Logger, database string
 	opts := connect.Options{
 		DSN:      h.dsn(templateInfra),
 		Database: database,
-		Admin: credentials.AdminSource{
-			SecretID:     first(h.getenv("ROLEKEEPER_ADMIN_SECRET"), h.getenv("DB_PASSWORD_SECRET_ARN")),
+		Admin: ops.AdminCredential{
+			Secret:       first(h.getenv("ROLEKEEPER_ADMIN_SECRET"), h.getenv("DB_PASSWORD_SECRET_ARN")),
 			SSMParameter: first(h.getenv("ROLEKEEPER_ADMIN_SSM_PARAMETER"), h.getenv("DB_PASSWORD_PARAM_NAME")),
 			IAM:          h.getenv("ROLEKEEPER_ADMIN_IAM") == "true",
-			AWS:          h.awsConfig,
-		},
+		}.Source(h.awsConfig),
 		RetryFor: retry,
 		Log:      log,
 	}
@@ -337,12 +337,12 @@ func (h *Handler) dsn(templateInfra bool) string {
 }
 
 func (h *Handler) secrets(ctx context.Context, conn *pgx.Conn) *apply.Secrets {
-	cfg, err := h.awsConfig(ctx)
-	if err != nil || cfg.Region == "" {
+	store := ops.SecretStore(ctx, "", h.awsConfig)
+	if store == nil {
 		return nil
 	}
 	c := conn.Config()
-	return &apply.Secrets{Store: credentials.NewSecretsManager(cfg),
+	return &apply.Secrets{Store: store,
 		Shape: credentials.DBSecret{Engine: "postgres", Host: c.Host, Port: int(c.Port), DBName: c.Database}}
 }
 

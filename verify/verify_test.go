@@ -13,6 +13,7 @@ import (
 	"github.com/rolekeeper/rolekeeper/apply"
 	"github.com/rolekeeper/rolekeeper/connect"
 	"github.com/rolekeeper/rolekeeper/credentials"
+	"github.com/rolekeeper/rolekeeper/dirstore"
 	"github.com/rolekeeper/rolekeeper/internal/pgtest"
 	"github.com/rolekeeper/rolekeeper/plan"
 	"github.com/rolekeeper/rolekeeper/spec"
@@ -44,7 +45,7 @@ func setup(t *testing.T, specFile string) *env {
 	}
 	t.Cleanup(func() { conn.Close(context.Background()) })
 	return &env{db: db, conn: conn, want: s.Desired("app"),
-		secrets: &apply.Secrets{Store: credentials.DirStore{Dir: t.TempDir()}, Shape: credentials.DBSecret{Engine: "postgres", Host: "127.0.0.1", DBName: "app"}}}
+		secrets: &apply.Secrets{Store: dirstore.Store{Dir: t.TempDir()}, Shape: credentials.DBSecret{Engine: "postgres", Host: "127.0.0.1", DBName: "app"}}}
 }
 
 func (e *env) apply(t *testing.T) *apply.Result {

@@ -11,6 +11,7 @@ import (
 	"github.com/rolekeeper/rolekeeper/apply"
 	"github.com/rolekeeper/rolekeeper/connect"
 	"github.com/rolekeeper/rolekeeper/credentials"
+	"github.com/rolekeeper/rolekeeper/ops"
 	"github.com/rolekeeper/rolekeeper/verify"
 )
 
@@ -23,7 +24,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	report, err := verify.Check(ctx, verify.Options{
 		Admin:      conn,
 		Want:       s.Desired(conn.Config().Database),
-		Credential: verify.StoreCredential(storeOf(f.secrets(ctx, conn)), awsConfig, conn.Config()),
+		Credential: verify.StoreCredential(storeOf(f.secrets(ctx, conn)), ops.Tokens(awsConfig), conn.Config()),
 	})
 	if err != nil {
 		return err

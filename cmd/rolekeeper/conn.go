@@ -13,6 +13,7 @@ import (
 	"github.com/rolekeeper/rolekeeper/apply"
 	"github.com/rolekeeper/rolekeeper/connect"
 	"github.com/rolekeeper/rolekeeper/credentials"
+	"github.com/rolekeeper/rolekeeper/ops"
 )
 
 // connFlags are the flags of every command that connects to a database.
@@ -42,7 +43,7 @@ func (c *connFlags) options(database string) connect.Options {
 	return connect.Options{
 		DSN:      c.dsn,
 		Database: database,
-		Admin:    credentials.AdminSource{SecretID: c.adminSecret, SSMParameter: c.adminParam, IAM: c.adminIAM, AWS: awsConfig},
+		Admin:    ops.AdminCredential{Secret: c.adminSecret, SSMParameter: c.adminParam, IAM: c.adminIAM}.Source(awsConfig),
 		RetryFor: c.connectRetry,
 	}
 }
@@ -56,12 +57,9 @@ func (c *connFlags) connect(ctx context.Context, database string) (*pgx.Conn, er
 func (c *connFlags) secrets(ctx context.Context, conn *pgx.Conn) *apply.Secrets {
 	cfg := conn.Config()
 	shape := credentials.DBSecret{Engine: "postgres", Host: cfg.Host, Port: int(cfg.Port), DBName: cfg.Database}
-	if c.secretsDir != "" {
-		return &apply.Secrets{Store: credentials.DirStore{Dir: c.secretsDir}, Shape: shape}
-	}
-	awsCfg, err := awsConfig(ctx)
-	if err != nil || awsCfg.Region == "" {
+	store := ops.SecretStore(ctx, c.secretsDir, awsConfig)
+	if store == nil {
 		return nil
 	}
-	return &apply.Secrets{Store: credentials.NewSecretsManager(awsCfg), Shape: shape}
+	return &apply.Secrets{Store: store, Shape: shape}
 }

@@ -1,0 +1,61 @@
+// Package ops is rolekeeper's use-case layer: the one place where both
+// front doors (the CLI in cmd/rolekeeper and the Lambda handler in lambda)
+// get the jobs they serve wired from the engine packages and the outside
+// systems. Front doors parse their input and render their output; what a
+// job does, and with which credentials, is decided here once.
+package ops
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/rolekeeper/rolekeeper/credentials"
+	"github.com/rolekeeper/rolekeeper/dirstore"
+	"github.com/rolekeeper/rolekeeper/rdsauth"
+	"github.com/rolekeeper/rolekeeper/secretsmanager"
+	"github.com/rolekeeper/rolekeeper/ssm"
+)
+
+// AWSLoader gives the AWS configuration (region, credentials chain,
+// endpoint variables). Sources call it only when they first need AWS.
+type AWSLoader func(ctx context.Context) (aws.Config, error)
+
+// AdminCredential says where the admin password comes from: the first of a
+// Secrets Manager secret, an SSM parameter, or an IAM token. All empty:
+// the DSN or PGPASSWORD (nil source).
+type AdminCredential struct {
+	Secret       string
+	SSMParameter string
+	IAM          bool
+}
+
+// Source returns the admin password's source, nil for the DSN.
+func (a AdminCredential) Source(load AWSLoader) credentials.AdminSource {
+	switch {
+	case a.Secret != "":
+		return secretsmanager.AdminSecret{ID: a.Secret, AWS: secretsmanager.Loader(load)}
+	case a.SSMParameter != "":
+		return ssm.AdminParameter{Name: a.SSMParameter, AWS: load}
+	case a.IAM:
+		return rdsauth.Admin{AWS: load}
+	}
+	return nil
+}
+
+// SecretStore returns where password users' secrets live: the directory
+// when dir is given, else Secrets Manager when an AWS region is
+// configured, else nil (password roles then are a plan problem).
+func SecretStore(ctx context.Context, dir string, load AWSLoader) credentials.Store {
+	if dir != "" {
+		return dirstore.Store{Dir: dir}
+	}
+	cfg, err := load(ctx)
+	if err != nil || cfg.Region == "" {
+		return nil
+	}
+	return secretsmanager.New(cfg)
+}
+
+// Tokens returns how check signs IAM tokens for auth: iam users.
+func Tokens(load AWSLoader) credentials.TokenFunc { return rdsauth.Tokens(load) }
