@@ -66,6 +66,8 @@ func Scope(want *state.Database) catalog.Scope {
 	for name, r := range want.Roles {
 		if !r.Absent {
 			sc.Grantees = append(sc.Grantees, name)
+		} else {
+			sc.Dropping = append(sc.Dropping, name)
 		}
 	}
 	for name, x := range want.Extensions {

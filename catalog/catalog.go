@@ -55,6 +55,9 @@ type Snapshot struct {
 	DB     *state.Database
 	// Roles holds every role in the cluster, not only managed ones.
 	Roles map[string]*state.Role
+	// Dropping holds, for each role of Scope.Dropping that exists, what
+	// its DROP depends on.
+	Dropping map[string]*Dropping
 }
 
 // Scope limits an inspection to what a spec manages. A nil field means
@@ -63,13 +66,15 @@ type Scope struct {
 	Schemas    []string // schemas whose privileges are read
 	Grantees   []string // grantees whose object privileges are read
 	Extensions []string // extensions whose availability is checked
+	Dropping   []string // roles the spec removes: what their DROP depends on is read
 }
 
 // Inspect reads the current state.
 func Inspect(ctx context.Context, conn *pgx.Conn, scope Scope) (*Snapshot, error) {
 	snap := &Snapshot{
-		Server: Server{Uses: map[string]bool{}, AdminOf: map[string]bool{}, CanSet: map[string]bool{}, Installable: map[string]bool{}},
-		Roles:  map[string]*state.Role{},
+		Server:   Server{Uses: map[string]bool{}, AdminOf: map[string]bool{}, CanSet: map[string]bool{}, Installable: map[string]bool{}},
+		Roles:    map[string]*state.Role{},
+		Dropping: map[string]*Dropping{},
 	}
 	var schemas any
 	if scope.Schemas != nil {
@@ -103,6 +108,9 @@ func Inspect(ctx context.Context, conn *pgx.Conn, scope Scope) (*Snapshot, error
 			})
 			return err
 		})
+	}
+	if len(scope.Dropping) > 0 {
+		b.Queue(query("dropping"), scope.Dropping).Query(func(rows pgx.Rows) error { return scanDropping(rows, snap) })
 	}
 	if err := conn.SendBatch(ctx, b).Close(); err != nil {
 		return nil, fmt.Errorf("inspect catalog: %w", err)

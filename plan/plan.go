@@ -17,6 +17,7 @@ const (
 	phaseAlterRole
 	phaseRoleSettings
 	phaseActAs // temporary memberships the connected user needs
+	phaseRevokeMembership
 	phaseGrantMembership
 	phaseDatabase
 	phaseCreateSchema
@@ -28,7 +29,6 @@ const (
 	phaseRevokeObjects
 	phaseRevokeSchema
 	phaseRevokeDatabase
-	phaseRevokeMembership
 	phaseDropExtension
 	phaseDropRole
 	phaseEndActAs

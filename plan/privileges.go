@@ -117,9 +117,9 @@ func (d *differ) schema(w *state.Schema) {
 	}
 	d.schemaPrivileges(w, h, owner)
 	for _, kind := range state.ObjectKinds {
-		d.objectPrivileges(w.Name, kind, w.Objects[kind], h.Objects[kind])
+		d.objectPrivileges(w.Name, owner, kind, w.Objects[kind], h.Objects[kind])
 	}
-	d.defaultPrivileges(w, h)
+	d.defaultPrivileges(w, h, owner)
 }
 
 func (d *differ) checkCreateInDB(what string) {
@@ -198,7 +198,12 @@ var kindSQL = map[state.ObjectKind]struct{ all, defaults, one string }{
 // one schema-wide statement per privilege list and all its grantees where
 // a privilege is missing from every object, per-object statements only for
 // partial drift.
-func (d *differ) objectPrivileges(schema string, kind state.ObjectKind, w, h *state.ObjectGrants) {
+//
+// schemaOwner is the schema's owner once the plan has run: naming objects
+// in a schema needs USAGE on it, which the objects' owners may have lost
+// (a former schema owner), so the connected user acts as the schema owner
+// too.
+func (d *differ) objectPrivileges(schema, schemaOwner string, kind state.ObjectKind, w, h *state.ObjectGrants) {
 	if h == nil || h.Total == 0 {
 		return
 	}
@@ -261,6 +266,7 @@ func (d *differ) objectPrivileges(schema string, kind state.ObjectKind, w, h *st
 	for _, owner := range state.SortedKeys(h.OwnedBy) {
 		d.needActAs(owner, fmt.Sprintf("grant privileges on %s in schema %q", kind, schema))
 	}
+	d.needActAs(schemaOwner, fmt.Sprintf("look up %s in schema %q (USAGE on it)", kind, schema))
 	k := kindSQL[kind]
 	s := ident(schema)
 	name := schema + "." + string(kind)
@@ -403,12 +409,19 @@ func groupObjectPrivs(items []objectPriv) []objectStatement {
 }
 
 // defaultPrivileges plans ALTER DEFAULT PRIVILEGES for each creator in the
-// schema.
-func (d *differ) defaultPrivileges(w, h *state.Schema) {
+// schema. owner is the schema's owner once the plan has run: it stands for
+// the owner of a schema the spec declares without one. The default
+// privileges of a role the plan drops are left to DROP OWNED.
+func (d *differ) defaultPrivileges(w, h *state.Schema, owner string) {
 	s := ident(w.Name)
-	for _, creator := range union(w.Defaults, h.Defaults) {
+	wantDefaults := ownerDefaults(w.Defaults, owner)
+	for _, creator := range union(wantDefaults, h.Defaults) {
+		if d.dropped[creator] {
+			continue
+		}
+		reported := false
 		for ki, kind := range state.ObjectKinds {
-			wg, hg := w.Defaults[creator][kind], h.Defaults[creator][kind]
+			wg, hg := wantDefaults[creator][kind], h.Defaults[creator][kind]
 			need, extra := map[string][]string{}, map[string][]string{}
 			for _, g := range union(wg, hg) {
 				if !d.managed[g] {
@@ -424,7 +437,11 @@ func (d *differ) defaultPrivileges(w, h *state.Schema) {
 				continue
 			}
 			if !d.exists(creator) {
-				d.problem("schema %q: default_privileges_for names %q, which does not exist and is not declared", w.Name, creator)
+				// A missing owner is reported where the schema is planned.
+				if creator != owner && !reported {
+					d.problem("schema %q: default_privileges_for names %q, which does not exist and is not declared", w.Name, creator)
+				}
+				reported = true
 				continue
 			}
 			d.needActAs(creator, fmt.Sprintf("set default privileges for objects it creates in schema %q", w.Name))
@@ -470,4 +487,44 @@ func (d *differ) extensions() {
 				SQL: []string{sql}, phase: phaseExtensions, order: name})
 		}
 	}
+}
+
+// ownerDefaults returns the desired default privileges with those of the
+// schema's owner, whoever it is (state.SchemaOwner), given to owner; the
+// owner's own privileges are implicit, so it is left out as a grantee.
+func ownerDefaults(defaults map[string]map[state.ObjectKind]state.Grants, owner string) map[string]map[state.ObjectKind]state.Grants {
+	byKind, ok := defaults[state.SchemaOwner]
+	if !ok {
+		return defaults
+	}
+	out := make(map[string]map[state.ObjectKind]state.Grants, len(defaults))
+	for creator, k := range defaults {
+		if creator != state.SchemaOwner {
+			out[creator] = k
+		}
+	}
+	merged := map[state.ObjectKind]state.Grants{}
+	for kind, g := range out[owner] {
+		merged[kind] = state.Grants{}
+		for grantee, privs := range g {
+			for p := range privs {
+				merged[kind].Add(grantee, p)
+			}
+		}
+	}
+	for kind, g := range byKind {
+		if merged[kind] == nil {
+			merged[kind] = state.Grants{}
+		}
+		for grantee, privs := range g {
+			if grantee == owner {
+				continue
+			}
+			for p := range privs {
+				merged[kind].Add(grantee, p)
+			}
+		}
+	}
+	out[owner] = merged
+	return out
 }

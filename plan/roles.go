@@ -185,12 +185,10 @@ func (d *differ) memberships(w, h *state.Role) {
 			d.checkCanGrantRole(m, w.Name)
 		}
 	}
-	if !d.opts.Additive {
-		for _, m := range state.SortedKeys(have) {
-			if _, ok := w.MemberOf[m]; !ok {
-				revoke = append(revoke, m)
-				d.checkCanGrantRole(m, w.Name)
-			}
+	for _, m := range state.SortedKeys(have) {
+		if _, ok := w.MemberOf[m]; !ok && (!d.opts.Additive || leavesIAM(w, m)) {
+			revoke = append(revoke, m)
+			d.checkCanGrantRole(m, w.Name)
 		}
 	}
 	if len(grant) > 0 {
@@ -223,6 +221,13 @@ func (d *differ) memberships(w, h *state.Role) {
 	d.add(Change{Action: "revoke", Object: "membership", Name: w.Name,
 		Summary: fmt.Sprintf("remove %s from %s (not in the spec)", ident(w.Name), quotedList(revoke)),
 		SQL:     sql, phase: phaseRevokeMembership, order: w.Name})
+}
+
+// leavesIAM reports whether the membership in role must go even in additive
+// mode: a role the spec moves to auth: password leaves rds_iam, since on RDS
+// a member of rds_iam cannot log in with a password.
+func leavesIAM(w *state.Role, role string) bool {
+	return role == state.IAMRole && w.Auth == state.AuthPassword
 }
 
 // checkCanGrantRole records a problem when the user may not grant or
@@ -262,6 +267,7 @@ func (d *differ) dropRole(w, h *state.Role) {
 	}
 	d.needActAs(w.Name, fmt.Sprintf("reassign the objects of %q", w.Name))
 	d.needActAs(target, fmt.Sprintf("receive the objects of %q", w.Name))
+	d.dropDependencies(w.Name)
 	d.add(Change{Action: "drop", Object: "role", Name: w.Name,
 		Summary: fmt.Sprintf("drop role %s (its objects in this database go to %s, its privileges are dropped)", ident(w.Name), ident(target)),
 		SQL: []string{

@@ -133,7 +133,8 @@ func desiredRole(database, name string, r *Role) *state.Role {
 }
 
 // creators returns the roles whose future objects in a schema get default
-// privileges: the owner, then default_privileges_for, without repeats.
+// privileges: the owner (state.SchemaOwner when the spec names none), then
+// default_privileges_for, without repeats.
 func (s *Spec) creators(schema string) []string {
 	sc := s.Schemas[schema]
 	if sc == nil {
@@ -141,7 +142,11 @@ func (s *Spec) creators(schema string) []string {
 	}
 	var out []string
 	seen := map[string]bool{}
-	for _, c := range append([]string{sc.Owner}, sc.DefaultPrivilegesFor...) {
+	owner := sc.Owner
+	if owner == "" {
+		owner = state.SchemaOwner // whoever owns it: resolved by the plan
+	}
+	for _, c := range append([]string{owner}, sc.DefaultPrivilegesFor...) {
 		if c != "" && !seen[c] {
 			seen[c] = true
 			out = append(out, c)

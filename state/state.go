@@ -282,6 +282,11 @@ func NewSchema(name, owner string) *Schema {
 	return s
 }
 
+// SchemaOwner stands, as a creator in a desired state's Defaults, for the
+// owner of a schema the spec declares without one: whoever owns it when
+// the plan runs.
+const SchemaOwner = "\x00owner"
+
 // DefaultGrants returns the default privileges for objects of kind that
 // creator makes in the schema, creating the map when missing.
 func (s *Schema) DefaultGrants(creator string, kind ObjectKind) Grants {
