@@ -2,6 +2,7 @@ package spec
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -187,4 +188,47 @@ func TestSchemaCoversEveryField(t *testing.T) {
 	check("public", doc.Defs["public"].Properties, reflect.TypeOf(Public{}))
 	check("extension", doc.Defs["extension"].Properties, reflect.TypeOf(Extension{}))
 	check("grant", doc.Defs["grant"].Properties, reflect.TypeOf(Grant{}))
+}
+
+func TestSizeLimitAndAliasesAreBounded(t *testing.T) {
+	big := append([]byte("roles:\n"), strings.Repeat("#", MaxFileSize)...)
+	if _, err := Parse("big.yaml", big); err == nil || !strings.Contains(err.Error(), "larger than 10485760 bytes (10 MiB)") {
+		t.Fatalf("over-size spec: %v", err)
+	}
+	if _, err := Parse("ok.yaml", manyRolesSpec(1000)); err != nil {
+		t.Fatal(err)
+	}
+	// A billion-laughs document: each level merges the previous one twice.
+	var b strings.Builder
+	b.WriteString("roles:\n  r0: &r0 {login: true}\n")
+	for i := 1; i < 40; i++ {
+		fmt.Fprintf(&b, "  r%d: &r%d {<<: [*r%d, *r%d]}\n", i, i, i-1, i-1)
+	}
+	if _, err := Parse("laughs.yaml", []byte(b.String())); err == nil || !strings.Contains(err.Error(), "excessive aliasing") {
+		t.Fatalf("alias bomb: %v", err)
+	}
+}
+
+func TestAnchorsAndMergeKeys(t *testing.T) {
+	s, err := Parse("merge.yaml", []byte(`schemas: {app: {}}
+roles:
+  base: &base {login: true, access: {app: readonly}, connection_limit: 3}
+  a: {<<: *base, connection_limit: 5}
+  b:
+    <<: [*base]
+    member_of: [base]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := s.Roles["a"], s.Roles["b"]
+	if *a.ConnectionLimit != 5 || a.Login == nil || !*a.Login || a.Access["app"].Profile != "readonly" {
+		t.Fatalf("a = %+v", a)
+	}
+	if *b.ConnectionLimit != 3 || len(b.MemberOf) != 1 {
+		t.Fatalf("b = %+v", b)
+	}
+	if _, err := Parse("dup.yaml", []byte("roles:\n  a: {login: true, login: false}\n")); err == nil || !strings.Contains(err.Error(), `dup.yaml:2: "login" is declared twice`) {
+		t.Fatalf("duplicate field: %v", err)
+	}
 }
