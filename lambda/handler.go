@@ -24,13 +24,10 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/rolekeeper/rolekeeper/apply"
-	"github.com/rolekeeper/rolekeeper/catalog"
 	"github.com/rolekeeper/rolekeeper/connect"
-	"github.com/rolekeeper/rolekeeper/credentials"
 	"github.com/rolekeeper/rolekeeper/ops"
 	"github.com/rolekeeper/rolekeeper/plan"
 	"github.com/rolekeeper/rolekeeper/spec"
-	"github.com/rolekeeper/rolekeeper/state"
 	"github.com/rolekeeper/rolekeeper/verify"
 )
 
@@ -162,28 +159,25 @@ func (h *Handler) dispatch(ctx context.Context, log *slog.Logger, ev Event) (any
 		return nil, err
 	}
 	defer conn.Close(context.Background())
-	want := s.Desired(conn.Config().Database)
+	sess := h.session(ctx, conn)
 	switch ev.Action {
 	case "plan":
-		p, err := apply.Plan(ctx, conn, want, plan.Options{Additive: s.Additive()})
+		p, err := sess.Plan(ctx, s)
 		if err != nil {
 			return nil, err
 		}
 		return planResult{p.Document(), Source{src}}, nil
 	case "apply":
-		return h.apply(ctx, log, conn, s, want, src)
+		return h.apply(ctx, log, sess, s, src)
 	case "check":
-		return h.check(ctx, log, conn, want, src)
+		return h.check(ctx, log, sess, s, src)
 	case "rotate":
-		done, err := apply.Rotate(ctx, conn, want, h.secrets(ctx, conn), ev.Roles, loginFunc(conn), apply.Options{})
+		done, err := sess.Rotate(ctx, s, ev.Roles)
 		for _, r := range done {
 			log.Info("password rotated", "role", r.Role, "secret", r.Secret, "outcome", r.Outcome)
 		}
 		if err != nil {
 			return nil, err
-		}
-		if done == nil {
-			done = []apply.Rotation{}
 		}
 		return map[string]any{"rotations": done}, nil
 	}
@@ -197,24 +191,21 @@ func (h *Handler) inspect(ctx context.Context, log *slog.Logger) (any, error) {
 		return nil, err
 	}
 	defer conn.Close(context.Background())
-	snap, err := catalog.Inspect(ctx, conn, catalog.Scope{})
+	in, err := h.session(ctx, conn).Inspect(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out, notes := spec.FromState(snap.DB, func(r string) bool { return plan.IsSystemRole(r, snap) })
-	return map[string]any{"spec": out, "notes": append([]string{}, notes...)}, nil
+	return map[string]any{"spec": in.Spec, "notes": in.Notes}, nil
 }
 
-func (h *Handler) apply(ctx context.Context, log *slog.Logger, conn *pgx.Conn, s *spec.Spec, want *state.Database, src string) (any, error) {
+func (h *Handler) apply(ctx context.Context, log *slog.Logger, sess ops.Session, s *spec.Spec, src string) (any, error) {
 	opts := apply.Options{
-		Plan:    plan.Options{Additive: s.Additive()},
-		Secrets: h.secrets(ctx, conn),
 		OnChange: func(c plan.Change) {
 			log.Info("applied", "action", c.Action, "object", c.Object, "name", c.Name, "summary", c.Summary)
 		},
 	}
 	start := time.Now()
-	res, err := apply.Apply(ctx, conn, want, opts)
+	res, err := sess.Apply(ctx, s, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -224,12 +215,8 @@ func (h *Handler) apply(ctx context.Context, log *slog.Logger, conn *pgx.Conn, s
 	return planResult{doc, Source{src}}, nil
 }
 
-func (h *Handler) check(ctx context.Context, log *slog.Logger, conn *pgx.Conn, want *state.Database, src string) (any, error) {
-	var store credentials.Store
-	if secrets := h.secrets(ctx, conn); secrets != nil {
-		store = secrets.Store
-	}
-	report, err := verify.Check(ctx, verify.Options{Admin: conn, Want: want, Credential: verify.StoreCredential(store, ops.Tokens(h.awsConfig), conn.Config())})
+func (h *Handler) check(ctx context.Context, log *slog.Logger, sess ops.Session, s *spec.Spec, src string) (any, error) {
+	report, err := sess.Check(ctx, s)
 	if err != nil {
 		return nil, err
 	}
@@ -336,20 +323,10 @@ func (h *Handler) dsn(templateInfra bool) string {
 	return strings.Join(parts, " ")
 }
 
-func (h *Handler) secrets(ctx context.Context, conn *pgx.Conn) *apply.Secrets {
-	store := ops.SecretStore(ctx, "", h.awsConfig)
-	if store == nil {
-		return nil
-	}
-	c := conn.Config()
-	return &apply.Secrets{Store: store,
-		Shape: credentials.DBSecret{Engine: "postgres", Host: c.Host, Port: int(c.Port), DBName: c.Database}}
-}
-
-func loginFunc(conn *pgx.Conn) apply.LoginFunc {
-	return func(ctx context.Context, user, password string) error {
-		return connect.Login(ctx, conn.Config(), user, password)
-	}
+// session pairs the connection with Secrets Manager (when an AWS region
+// is configured) and IAM token signing.
+func (h *Handler) session(ctx context.Context, conn *pgx.Conn) ops.Session {
+	return ops.Session{Conn: conn, Store: ops.SecretStore(ctx, "", h.awsConfig), Tokens: ops.Tokens(h.awsConfig)}
 }
 
 func first(vals ...string) string {

@@ -92,14 +92,14 @@ func (h *Handler) templateInfra(ctx context.Context, log *slog.Logger, ev Event)
 		return nil, err
 	}
 	defer conn.Close(context.Background())
-	want := s.Desired(conn.Config().Database)
+	sess := h.session(ctx, conn)
 	if ev.Action == "check" {
-		if _, err := h.check(ctx, log, conn, want, "template-infra"); err != nil {
+		if _, err := h.check(ctx, log, sess, s, "template-infra"); err != nil {
 			return nil, err
 		}
 		return map[string]bool{"success": true}, nil
 	}
-	if _, err := h.apply(ctx, log, conn, s, want, "template-infra"); err != nil {
+	if _, err := h.apply(ctx, log, sess, s, "template-infra"); err != nil {
 		return nil, err
 	}
 	return templateInfraReport(ctx, conn)

@@ -6,13 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 
-	"github.com/rolekeeper/rolekeeper/apply"
-	"github.com/rolekeeper/rolekeeper/connect"
-	"github.com/rolekeeper/rolekeeper/credentials"
 	"github.com/rolekeeper/rolekeeper/ops"
-	"github.com/rolekeeper/rolekeeper/verify"
 )
 
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -21,11 +16,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer conn.Close(context.Background())
-	report, err := verify.Check(ctx, verify.Options{
-		Admin:      conn,
-		Want:       s.Desired(conn.Config().Database),
-		Credential: verify.StoreCredential(storeOf(f.secrets(ctx, conn)), ops.Tokens(awsConfig), conn.Config()),
-	})
+	report, err := f.session(ctx, conn).Check(ctx, s)
 	if err != nil {
 		return err
 	}
@@ -54,20 +45,10 @@ func runRotate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer conn.Close(context.Background())
-	var only []string
-	if roles != "" {
-		only = strings.Split(roles, ",")
-	}
-	login := func(ctx context.Context, user, password string) error {
-		return connect.Login(ctx, conn.Config(), user, password)
-	}
-	done, err := apply.Rotate(ctx, conn, s.Desired(conn.Config().Database), f.secrets(ctx, conn), only, login, apply.Options{})
+	done, err := f.session(ctx, conn).Rotate(ctx, s, ops.RoleList(roles))
 	if f.format == "json" {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		if done == nil {
-			done = []apply.Rotation{}
-		}
 		enc.Encode(map[string]any{"rotations": done})
 	} else {
 		for _, r := range done {
@@ -78,12 +59,4 @@ func runRotate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	return err
-}
-
-// storeOf returns the store of secrets, nil when there is none.
-func storeOf(s *apply.Secrets) credentials.Store {
-	if s == nil {
-		return nil
-	}
-	return s.Store
 }

@@ -10,9 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/rolekeeper/rolekeeper/apply"
 	"github.com/rolekeeper/rolekeeper/connect"
-	"github.com/rolekeeper/rolekeeper/credentials"
 	"github.com/rolekeeper/rolekeeper/ops"
 )
 
@@ -52,14 +50,9 @@ func (c *connFlags) connect(ctx context.Context, database string) (*pgx.Conn, er
 	return connect.Connect(ctx, c.options(database))
 }
 
-// secrets returns where password users' secrets live: the directory when
-// given, else Secrets Manager when an AWS region is configured, else nil.
-func (c *connFlags) secrets(ctx context.Context, conn *pgx.Conn) *apply.Secrets {
-	cfg := conn.Config()
-	shape := credentials.DBSecret{Engine: "postgres", Host: cfg.Host, Port: int(cfg.Port), DBName: cfg.Database}
-	store := ops.SecretStore(ctx, c.secretsDir, awsConfig)
-	if store == nil {
-		return nil
-	}
-	return &apply.Secrets{Store: store, Shape: shape}
+// session pairs the connection with where password users' secrets live
+// (the directory when given, else Secrets Manager when an AWS region is
+// configured) and how IAM tokens are signed.
+func (c *connFlags) session(ctx context.Context, conn *pgx.Conn) ops.Session {
+	return ops.Session{Conn: conn, Store: ops.SecretStore(ctx, c.secretsDir, awsConfig), Tokens: ops.Tokens(awsConfig)}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -10,10 +9,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/rolekeeper/rolekeeper/apply"
-	"github.com/rolekeeper/rolekeeper/catalog"
 	"github.com/rolekeeper/rolekeeper/plan"
 	"github.com/rolekeeper/rolekeeper/spec"
 )
@@ -95,7 +92,7 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer conn.Close(context.Background())
-	p, err := apply.Plan(ctx, conn, s.Desired(conn.Config().Database), plan.Options{Additive: s.Additive()})
+	p, err := f.session(ctx, conn).Plan(ctx, s)
 	if err != nil {
 		return err
 	}
@@ -126,9 +123,7 @@ func runApply(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer conn.Close(context.Background())
-	opts.Plan = plan.Options{Additive: s.Additive()}
-	opts.Secrets = f.secrets(ctx, conn)
-	res, err := apply.Apply(ctx, conn, s.Desired(conn.Config().Database), opts)
+	res, err := f.session(ctx, conn).Apply(ctx, s, opts)
 	if res != nil && res.Plan != nil {
 		if f.format == "json" {
 			doc := res.Plan.Document()
@@ -196,27 +191,19 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer conn.Close(context.Background())
-	snap, err := catalog.Inspect(ctx, conn, catalog.Scope{})
+	in, err := cf.session(ctx, conn).Inspect(ctx)
 	if err != nil {
 		return err
 	}
-	s, notes := spec.FromState(snap.DB, func(role string) bool { return plan.IsSystemRole(role, snap) })
 	if format == "json" {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(s)
+		return enc.Encode(in.Spec)
 	}
-	var out bytes.Buffer
-	enc := yaml.NewEncoder(&out)
-	enc.SetIndent(2)
-	if err := enc.Encode(s); err != nil {
+	out, err := in.YAML()
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "# Written by rolekeeper inspect from database %q on PostgreSQL %s.\n", snap.Server.Database, snap.Server.Version)
-	fmt.Fprintln(stdout, "# Roles not listed (system roles, superusers, the connected user) are left alone.")
-	for _, n := range notes {
-		fmt.Fprintf(stdout, "# Note: %s.\n", n)
-	}
-	_, err = stdout.Write(out.Bytes())
+	_, err = stdout.Write(out)
 	return err
 }

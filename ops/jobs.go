@@ -1,0 +1,135 @@
+package ops
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/rolekeeper/rolekeeper/apply"
+	"github.com/rolekeeper/rolekeeper/catalog"
+	"github.com/rolekeeper/rolekeeper/connect"
+	"github.com/rolekeeper/rolekeeper/credentials"
+	"github.com/rolekeeper/rolekeeper/plan"
+	"github.com/rolekeeper/rolekeeper/spec"
+	"github.com/rolekeeper/rolekeeper/verify"
+)
+
+// Session is one admin connection and what the jobs need beside it.
+type Session struct {
+	// Conn is the admin connection; its database is the one worked on.
+	Conn *pgx.Conn
+	// Store keeps password users' secrets; nil when none is configured.
+	Store credentials.Store
+	// Tokens signs IAM tokens for check; nil: IAM users log in without one.
+	Tokens credentials.TokenFunc
+}
+
+// Database is the name of the connected database.
+func (s Session) Database() string { return s.Conn.Config().Database }
+
+// Secrets is the store with the shape of the secrets it writes (engine,
+// host, port, database of this connection); nil without a store.
+func (s Session) Secrets() *apply.Secrets {
+	if s.Store == nil {
+		return nil
+	}
+	c := s.Conn.Config()
+	return &apply.Secrets{Store: s.Store,
+		Shape: credentials.DBSecret{Engine: "postgres", Host: c.Host, Port: int(c.Port), DBName: c.Database}}
+}
+
+// Plan computes what apply would change, without changing anything.
+func (s Session) Plan(ctx context.Context, sp *spec.Spec) (*plan.Plan, error) {
+	return apply.Plan(ctx, s.Conn, sp.Desired(s.Database()), plan.Options{Additive: sp.Additive()})
+}
+
+// Apply converges the database to the spec in one transaction. opts
+// carries the caller's timeouts and progress hook; the plan options and
+// the secrets come from the spec and the session.
+func (s Session) Apply(ctx context.Context, sp *spec.Spec, opts apply.Options) (*apply.Result, error) {
+	opts.Plan = plan.Options{Additive: sp.Additive()}
+	opts.Secrets = s.Secrets()
+	return apply.Apply(ctx, s.Conn, sp.Desired(s.Database()), opts)
+}
+
+// Check logs in as each login role of the spec and proves its rights.
+func (s Session) Check(ctx context.Context, sp *spec.Spec) (*verify.Report, error) {
+	return verify.Check(ctx, verify.Options{
+		Admin:      s.Conn,
+		Want:       sp.Desired(s.Database()),
+		Credential: verify.StoreCredential(s.Store, s.Tokens, s.Conn.Config()),
+	})
+}
+
+// Rotate gives the listed auth: password roles (all when roles is empty) a
+// new password: the secret first, then the server, proven by a login.
+func (s Session) Rotate(ctx context.Context, sp *spec.Spec, roles []string) ([]apply.Rotation, error) {
+	login := func(ctx context.Context, user, password string) error {
+		return connect.Login(ctx, s.Conn.Config(), user, password)
+	}
+	done, err := apply.Rotate(ctx, s.Conn, sp.Desired(s.Database()), s.Secrets(), roles, login, apply.Options{})
+	if done == nil {
+		done = []apply.Rotation{}
+	}
+	return done, err
+}
+
+// RoleList splits a comma-separated list of role names (the CLI's
+// --roles), trimming spaces and dropping empty entries, so that both front
+// doors mean the same by a list.
+func RoleList(s string) []string {
+	var out []string
+	for _, r := range strings.Split(s, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Inspection is the database described as a spec.
+type Inspection struct {
+	// Spec describes the managed-looking roles, schemas and settings.
+	Spec *spec.Spec
+	// Notes say what the spec cannot express, or left out.
+	Notes []string
+	// Database and ServerVersion say where it was read.
+	Database      string
+	ServerVersion string
+}
+
+// Inspect reads the database and describes it as a spec. System roles,
+// superusers and the connected user are left out.
+func (s Session) Inspect(ctx context.Context) (*Inspection, error) {
+	snap, err := catalog.Inspect(ctx, s.Conn, catalog.Scope{})
+	if err != nil {
+		return nil, err
+	}
+	out, notes := spec.FromState(snap.DB, func(role string) bool { return plan.IsSystemRole(role, snap) })
+	if notes == nil {
+		notes = []string{}
+	}
+	return &Inspection{Spec: out, Notes: notes, Database: snap.Server.Database, ServerVersion: snap.Server.Version}, nil
+}
+
+// YAML renders the inspection as a commented spec file.
+func (i *Inspection) YAML() ([]byte, error) {
+	var body bytes.Buffer
+	enc := yaml.NewEncoder(&body)
+	enc.SetIndent(2)
+	if err := enc.Encode(i.Spec); err != nil {
+		return nil, fmt.Errorf("write the inspected spec: %w", err)
+	}
+	var out bytes.Buffer
+	fmt.Fprintf(&out, "# Written by rolekeeper inspect from database %q on PostgreSQL %s.\n", i.Database, i.ServerVersion)
+	fmt.Fprintln(&out, "# Roles not listed (system roles, superusers, the connected user) are left alone.")
+	for _, n := range i.Notes {
+		fmt.Fprintf(&out, "# Note: %s.\n", n)
+	}
+	out.Write(body.Bytes())
+	return out.Bytes(), nil
+}
