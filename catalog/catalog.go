@@ -98,6 +98,7 @@ func Inspect(ctx context.Context, conn *pgx.Conn, scope Scope) (*Snapshot, error
 	objects := newObjectReader(keep)
 	b.Queue(query("objects"), schemas).Query(func(rows pgx.Rows) error { return objects.scan(rows, db) })
 	b.Queue(query("defaults"), schemas).Query(func(rows pgx.Rows) error { return scanDefaults(rows, snap.DB) })
+	b.Queue(query("global_defaults")).Query(func(rows pgx.Rows) error { return scanGlobalDefaults(rows, snap.DB, keep) })
 	b.Queue(query("extensions")).Query(func(rows pgx.Rows) error { return scanExtensions(rows, snap.DB) })
 	if len(scope.Extensions) > 0 {
 		b.Queue(query("available"), scope.Extensions).Query(func(rows pgx.Rows) error {

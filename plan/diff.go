@@ -44,6 +44,7 @@ func Diff(want *state.Database, snap *catalog.Snapshot, opts Options) *Plan {
 		d.schema(want.Schemas[name])
 	}
 	d.publicSchema()
+	d.globalDefaults()
 	d.extensions()
 	d.temporaryMemberships()
 	sortChanges(d.changes)

@@ -63,6 +63,7 @@ func (s *Spec) Desired(database string) *state.Database {
 			}
 		}
 	}
+	s.desiredGlobalDefaults(db)
 	if s.Public != nil {
 		db.Public = state.PublicPolicy{
 			Connect:              s.Public.Connect,

@@ -105,6 +105,9 @@ func FromState(db *state.Database, skip func(string) bool) (*Spec, []string) {
 		}
 		s.Extensions[name] = &Extension{}
 	}
+	var more []string
+	s.DefaultPrivileges, more = globalDefaultsFromState(db, skip)
+	notes = append(notes, more...)
 	return s, notes
 }
 

@@ -26,6 +26,10 @@ type Spec struct {
 	Public *Public `yaml:"public,omitempty" json:"public"`
 	// DatabaseSettings are set with ALTER DATABASE ... SET.
 	DatabaseSettings map[string]Setting `yaml:"database_settings,omitempty" json:"database_settings"`
+	// DefaultPrivileges are database-wide default privileges (ALTER DEFAULT
+	// PRIVILEGES FOR ROLE creator, without IN SCHEMA): creator -> grantee
+	// -> a profile or privilege lists.
+	DefaultPrivileges map[string]map[string]*Access `yaml:"default_privileges,omitempty" json:"default_privileges,omitempty"`
 }
 
 // Schema is one managed schema.

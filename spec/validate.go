@@ -77,6 +77,7 @@ func (s *Spec) validate() Errors {
 		v.role(name, s.Roles[name])
 	}
 	v.memberCycles()
+	v.globalDefaults()
 	for _, name := range state.SortedKeys(s.Extensions) {
 		path := p("extensions", name)
 		v.identifier(path, name)

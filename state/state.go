@@ -60,6 +60,9 @@ type Database struct {
 	Privileges Grants              // database privileges: grantee -> privileges
 	Settings   map[string][]string // ALTER DATABASE ... SET
 	Extensions map[string]*Extension
+	// GlobalDefaults holds database-wide default privileges (ALTER DEFAULT
+	// PRIVILEGES without IN SCHEMA): creator -> kind -> grantee -> privileges.
+	GlobalDefaults map[string]map[ObjectKind]Grants
 	// Public is the PUBLIC policy (desired state only).
 	Public PublicPolicy
 }

@@ -1,0 +1,126 @@
+package apply_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/rolekeeper/rolekeeper/catalog"
+	"github.com/rolekeeper/rolekeeper/internal/pgtest"
+	"github.com/rolekeeper/rolekeeper/plan"
+	"github.com/rolekeeper/rolekeeper/spec"
+)
+
+// driftCase runs SQL by hand (as the superuser) on a database that matches
+// s, then requires the plan to change something (plan exits 2) and to hold
+// every line in want, an apply, and a plan with no changes (exit 0).
+func driftCase(t *testing.T, db *pgtest.DB, s *spec.Spec, byHand string, want ...string) {
+	t.Helper()
+	if byHand != "" {
+		db.Exec(t, byHand)
+	}
+	p := doPlan(t, db, s)
+	text := planText(t, p)
+	if p.Empty() || len(p.Problems) > 0 {
+		t.Fatalf("after %q the plan should change something, without problems:\n%s", byHand, text)
+	}
+	for _, w := range want {
+		if !strings.Contains(text, w) {
+			t.Errorf("after %q the plan lacks %s:\n%s", byHand, w, text)
+		}
+	}
+	doApply(t, db, s)
+	expectNoChanges(t, db, s)
+}
+
+// globalDefaultsAcl lists the database-wide default ACLs of creator.
+func globalDefaultsACL(t *testing.T, db *pgtest.DB, creator string) string {
+	t.Helper()
+	return strings.Join(db.Strings(t, `select defaclobjtype::text || ':' || defaclacl::text from pg_default_acl
+		where defaclnamespace = 0 and defaclrole = $1::regrole order by 1`, creator), " ")
+}
+
+// template-infra's example migration runs ALTER DEFAULT PRIVILEGES GRANT
+// ALL ON TABLES TO app as the migrator, with no IN SCHEMA: every table the
+// migrator creates later, anywhere, gives app everything.
+func TestDriftDatabaseWideDefaultPrivilegesAreRevoked(t *testing.T) {
+	db := pgtest.Fresh(t)
+	s := exampleSpec(t)
+	doApply(t, db, s)
+	driftCase(t, db, s, "SET ROLE migrator; ALTER DEFAULT PRIVILEGES GRANT ALL ON TABLES TO app; ALTER DEFAULT PRIVILEGES GRANT USAGE ON TYPES TO reporting; RESET ROLE",
+		`- future tables "migrator" creates in any schema: revoke`,
+		`ALTER DEFAULT PRIVILEGES FOR ROLE "migrator" REVOKE SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER`,
+		`ON TABLES FROM "app"`,
+		`ALTER DEFAULT PRIVILEGES FOR ROLE "migrator" REVOKE USAGE ON TYPES FROM "reporting"`)
+	if acl := globalDefaultsACL(t, db, "migrator"); acl != "" {
+		t.Errorf("database-wide default privileges of migrator remain: %s", acl)
+	}
+
+	// A creator outside the spec: its default privileges still reach a
+	// managed role, so they are revoked too.
+	db.Exec(t, "SET ROLE postgres; CREATE ROLE legacy; RESET ROLE")
+	driftCase(t, db, s, "ALTER DEFAULT PRIVILEGES FOR ROLE legacy GRANT INSERT ON TABLES TO reporting; ALTER DEFAULT PRIVILEGES FOR ROLE legacy GRANT EXECUTE ON FUNCTIONS TO app",
+		`ALTER DEFAULT PRIVILEGES FOR ROLE "legacy" REVOKE INSERT ON TABLES FROM "reporting"`,
+		`ALTER DEFAULT PRIVILEGES FOR ROLE "legacy" REVOKE EXECUTE ON FUNCTIONS FROM "app"`)
+	if acl := globalDefaultsACL(t, db, "legacy"); acl != "" {
+		t.Errorf("database-wide default privileges of legacy remain: %s", acl)
+	}
+
+	// Grants to roles outside the spec are left alone.
+	db.Exec(t, "SET ROLE postgres; CREATE ROLE outsider; RESET ROLE; ALTER DEFAULT PRIVILEGES FOR ROLE migrator GRANT SELECT ON TABLES TO outsider")
+	expectNoChanges(t, db, s)
+}
+
+func TestDriftDatabaseWideDefaultPrivilegesAsDeclared(t *testing.T) {
+	db := pgtest.Fresh(t)
+	s := mustSpec(t, `
+schemas:
+  app: {owner: migrator}
+roles:
+  migrator: {login: true}
+  app:
+    login: true
+    access: {app: readwrite}
+default_privileges:
+  migrator:
+    app: {tables: [ALL], sequences: [ALL], functions: [EXECUTE]}
+`)
+	driftCase(t, db, s, "",
+		`+ future tables "migrator" creates in any schema: grant SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER to "app"`,
+		`ALTER DEFAULT PRIVILEGES FOR ROLE "migrator" GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO "app"`)
+	// What it does: a table the migrator makes in another schema gives app all.
+	db.Exec(t, `CREATE SCHEMA other AUTHORIZATION migrator; SET ROLE migrator; CREATE TABLE other.t (id int); RESET ROLE`)
+	if !db.Bool(t, "select has_table_privilege('app', 'other.t', 'TRUNCATE')") {
+		t.Error("the declared database-wide default privileges did not reach a new table")
+	}
+	expectNoChanges(t, db, s)
+
+	// Taking one privilege away by hand is drift; so is one the spec lacks.
+	driftCase(t, db, s, "ALTER DEFAULT PRIVILEGES FOR ROLE migrator REVOKE TRUNCATE ON TABLES FROM app",
+		`ALTER DEFAULT PRIVILEGES FOR ROLE "migrator" GRANT TRUNCATE ON TABLES TO "app"`)
+}
+
+func TestInspectWritesDatabaseWideDefaultPrivileges(t *testing.T) {
+	db := pgtest.Fresh(t)
+	db.Exec(t, "SET ROLE postgres; CREATE ROLE migrator LOGIN; CREATE ROLE app LOGIN; RESET ROLE; GRANT CONNECT ON DATABASE app TO migrator, app")
+	db.Exec(t, "ALTER DEFAULT PRIVILEGES FOR ROLE migrator GRANT SELECT, INSERT ON TABLES TO app; ALTER DEFAULT PRIVILEGES FOR ROLE migrator GRANT USAGE ON TYPES TO app")
+	out, notes := inspectSpec(t, db)
+	got := out.DefaultPrivileges["migrator"]["app"]
+	if got == nil || got.Inline == nil || strings.Join(got.Inline.Tables, ",") != "SELECT,INSERT" {
+		t.Fatalf("inspect wrote default_privileges %+v", out.DefaultPrivileges)
+	}
+	if !strings.Contains(strings.Join(notes, "\n"), "USAGE on types that migrator creates in any schema are granted to app") {
+		t.Errorf("inspect notes lack the default privileges on types: %q", notes)
+	}
+}
+
+// inspectSpec runs what `rolekeeper inspect` does and returns the spec and
+// notes it writes.
+func inspectSpec(t *testing.T, db *pgtest.DB) (*spec.Spec, []string) {
+	t.Helper()
+	snap, err := catalog.Inspect(context.Background(), adminConn(t, db), catalog.Scope{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return spec.FromState(snap.DB, func(role string) bool { return plan.IsSystemRole(role, snap) })
+}

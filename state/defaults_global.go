@@ -1,0 +1,44 @@
+package state
+
+// Kinds of objects that database-wide default privileges apply to beyond
+// the schema-scoped ones (ALTER DEFAULT PRIVILEGES ... ON TYPES / ON SCHEMAS).
+// They are not ObjectKinds: rolekeeper reads them only to revoke them.
+const (
+	Types       ObjectKind = "types"
+	SchemaKinds ObjectKind = "schemas"
+)
+
+// GlobalDefaultKinds lists, in planning order, the object kinds of
+// database-wide default privileges.
+var GlobalDefaultKinds = []ObjectKind{Tables, Sequences, Functions, Types, SchemaKinds}
+
+// GlobalDefaultPrivileges lists the privileges each kind of database-wide
+// default privileges may hold, in canonical order. MAINTAIN exists from
+// PostgreSQL 17 on: it is read and revoked, never granted by a profile.
+var GlobalDefaultPrivileges = map[ObjectKind][]string{
+	Tables:      append(append([]string{}, KindPrivileges[Tables]...), "MAINTAIN"),
+	Sequences:   KindPrivileges[Sequences],
+	Functions:   KindPrivileges[Functions],
+	Types:       {"USAGE"},
+	SchemaKinds: {"USAGE", "CREATE"},
+}
+
+// GlobalDefaultGrants returns the database-wide default privileges (ALTER
+// DEFAULT PRIVILEGES without IN SCHEMA) for objects of kind that creator
+// makes anywhere in the database, creating the map when missing.
+func (db *Database) GlobalDefaultGrants(creator string, kind ObjectKind) Grants {
+	if db.GlobalDefaults == nil {
+		db.GlobalDefaults = map[string]map[ObjectKind]Grants{}
+	}
+	byKind := db.GlobalDefaults[creator]
+	if byKind == nil {
+		byKind = map[ObjectKind]Grants{}
+		db.GlobalDefaults[creator] = byKind
+	}
+	g := byKind[kind]
+	if g == nil {
+		g = Grants{}
+		byKind[kind] = g
+	}
+	return g
+}
