@@ -18,17 +18,7 @@ func TestDefaultPrivilegesAreValidated(t *testing.T) {
 		{"absent grantee", "roles: {app: {state: absent}}\ndefault_privileges:\n  m:\n    app: readonly\n", `role "app" is declared absent`},
 		{"unknown field", "roles: {app: {}}\ndefault_privileges:\n  m:\n    app: {tabels: [SELECT]}\n", `unknown field "tabels"`},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			_, err := Parse("bad.yaml", []byte(c.yaml))
-			if err == nil {
-				t.Fatalf("accepted:\n%s", c.yaml)
-			}
-			if !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("error\n  %v\nlacks\n  %s", err, c.want)
-			}
-		})
-	}
+	expectInvalid(t, cases)
 }
 
 func TestDefaultPrivilegesExpand(t *testing.T) {

@@ -61,6 +61,13 @@ func TestInvalidSpecsNameFileLineAndField(t *testing.T) {
 		{"grant undeclared schema", "roles:\n  a:\n    grants:\n      - {schema: nope, tables: [t], privileges: [SELECT]}\n", `schema "nope" is not declared`},
 		{"unknown access field", "schemas: {s: {}}\nroles:\n  a:\n    access:\n      s: {tabels: [SELECT]}\n", `unknown field "tabels"`},
 	}
+	expectInvalid(t, cases)
+}
+
+// expectInvalid parses each case as bad.yaml and requires an error that
+// holds want.
+func expectInvalid(t *testing.T, cases []struct{ name, yaml, want string }) {
+	t.Helper()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := Parse("bad.yaml", []byte(c.yaml))

@@ -30,15 +30,5 @@ func (db *Database) GlobalDefaultGrants(creator string, kind ObjectKind) Grants 
 	if db.GlobalDefaults == nil {
 		db.GlobalDefaults = map[string]map[ObjectKind]Grants{}
 	}
-	byKind := db.GlobalDefaults[creator]
-	if byKind == nil {
-		byKind = map[ObjectKind]Grants{}
-		db.GlobalDefaults[creator] = byKind
-	}
-	g := byKind[kind]
-	if g == nil {
-		g = Grants{}
-		byKind[kind] = g
-	}
-	return g
+	return defaultGrants(db.GlobalDefaults, creator, kind)
 }

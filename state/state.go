@@ -293,10 +293,15 @@ const SchemaOwner = "\x00owner"
 // DefaultGrants returns the default privileges for objects of kind that
 // creator makes in the schema, creating the map when missing.
 func (s *Schema) DefaultGrants(creator string, kind ObjectKind) Grants {
-	byKind := s.Defaults[creator]
+	return defaultGrants(s.Defaults, creator, kind)
+}
+
+// defaultGrants returns m[creator][kind], creating what is missing.
+func defaultGrants(m map[string]map[ObjectKind]Grants, creator string, kind ObjectKind) Grants {
+	byKind := m[creator]
 	if byKind == nil {
 		byKind = map[ObjectKind]Grants{}
-		s.Defaults[creator] = byKind
+		m[creator] = byKind
 	}
 	g := byKind[kind]
 	if g == nil {
