@@ -123,7 +123,7 @@ func (p *cutProxy) forward(c, s net.Conn) {
 // and a rerun converges.
 func TestConnectionCutMidApplyChangesNothing(t *testing.T) {
 	s := exampleSpec(t)
-	// The example sends 31: BEGIN, 9 inspection queries, 20 changes, COMMIT.
+	// The example sends 32: BEGIN, 10 inspection queries, 20 changes, COMMIT.
 	for _, n := range []int{1, 2, 5, 8, 10, 11, 13, 16, 20, 24, 27, 30} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			db := pgtest.Fresh(t)
