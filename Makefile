@@ -7,7 +7,7 @@ PG_MAJORS ?= 13 16 17 18
 .PHONY: build demo test test-unit vet lint clean bench bench-quick bench-go lambda lambda-reproducible
 
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/rolekeeper
+	CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=auto -o $(BIN) ./cmd/rolekeeper
 
 demo: build
 	./scripts/demo.sh $(BIN)

@@ -165,14 +165,6 @@ func runSchema(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return err
 }
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
-func runVersion(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fmt.Fprintf(stdout, "rolekeeper %s\n", version)
-	return nil
-}
-
 func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cf connFlags
 	var database, format string
