@@ -37,6 +37,10 @@ type Options struct {
 	OnChange func(plan.Change)
 	// Secrets keeps the passwords of auth: password roles.
 	Secrets *Secrets
+
+	// accept, when set, checks the plan computed under the lock and
+	// returns the plan to run (a saved plan: ApplySaved).
+	accept func(snap *catalog.Snapshot, p *plan.Plan) (*plan.Plan, error)
 }
 
 // Result is what an apply did.
@@ -134,6 +138,11 @@ func Apply(ctx context.Context, conn *pgx.Conn, want *state.Database, opts Optio
 		return nil, fmt.Errorf("apply: %w", err)
 	}
 	p := plan.Diff(want, snap, opts.Plan)
+	if opts.accept != nil {
+		if p, err = opts.accept(snap, p); err != nil {
+			return &Result{Plan: p}, err
+		}
+	}
 	res = &Result{Plan: p}
 	if len(p.Problems) > 0 {
 		return res, &ProblemsError{Problems: p.Problems}

@@ -23,7 +23,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/rolekeeper/rolekeeper/apply"
 	"github.com/rolekeeper/rolekeeper/connect"
 	"github.com/rolekeeper/rolekeeper/ops"
 	"github.com/rolekeeper/rolekeeper/plan"
@@ -42,6 +41,12 @@ type Event struct {
 	Config json.RawMessage `json:"config,omitempty"`
 	// Roles limits rotate to these roles.
 	Roles []string `json:"roles,omitempty"`
+	// SavePlan asks plan to return the saved plan too ("saved_plan"), for
+	// a later apply of exactly that plan (docs/saved-plans.md).
+	SavePlan bool `json:"save_plan,omitempty"`
+	// Plan is a saved plan for apply: it is applied as is, or refused when
+	// the database or the spec changed since.
+	Plan json.RawMessage `json:"plan,omitempty"`
 }
 
 // Actions the function accepts.
@@ -150,6 +155,9 @@ func (h *Handler) dispatch(ctx context.Context, log *slog.Logger, ev Event) (any
 	if ev.Action == "inspect" {
 		return h.inspect(ctx, log)
 	}
+	if len(ev.Plan) > 0 && string(ev.Plan) != "null" {
+		return h.applySaved(ctx, log, ev)
+	}
 	s, src, err := h.loadSpec(ev.Config)
 	if err != nil {
 		return nil, err
@@ -162,6 +170,9 @@ func (h *Handler) dispatch(ctx context.Context, log *slog.Logger, ev Event) (any
 	sess := h.session(ctx, conn)
 	switch ev.Action {
 	case "plan":
+		if ev.SavePlan {
+			return h.savePlan(ctx, sess, s, src)
+		}
 		p, err := sess.Plan(ctx, s)
 		if err != nil {
 			return nil, err
@@ -199,11 +210,7 @@ func (h *Handler) inspect(ctx context.Context, log *slog.Logger) (any, error) {
 }
 
 func (h *Handler) apply(ctx context.Context, log *slog.Logger, sess ops.Session, s *spec.Spec, src string) (any, error) {
-	opts := apply.Options{
-		OnChange: func(c plan.Change) {
-			log.Info("applied", "action", c.Action, "object", c.Object, "name", c.Name, "summary", c.Summary)
-		},
-	}
+	opts := applyOptions(log)
 	start := time.Now()
 	res, err := sess.Apply(ctx, s, opts)
 	if err != nil {

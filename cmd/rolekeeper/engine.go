@@ -87,12 +87,24 @@ func specCommand(ctx context.Context, name string, args []string, stderr io.Writ
 }
 
 func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	f, s, conn, err := specCommand(ctx, "plan", args, stderr, nil)
+	var out string
+	f, s, conn, err := specCommand(ctx, "plan", args, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&out, "out", "", "also save the plan to this file, for `rolekeeper apply FILE` (docs/saved-plans.md)")
+	})
 	if err != nil {
 		return err
 	}
 	defer conn.Close(context.Background())
-	p, err := f.session(ctx, conn).Plan(ctx, s)
+	sess := f.session(ctx, conn)
+	var p *plan.Plan
+	if out != "" {
+		var saved *plan.Saved
+		if saved, p, err = sess.SavePlan(ctx, s, version); err == nil {
+			err = writeSavedPlan(out, saved)
+		}
+	} else {
+		p, err = sess.Plan(ctx, s)
+	}
 	if err != nil {
 		return err
 	}
@@ -100,6 +112,9 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		err = p.WriteJSON(stdout)
 	} else {
 		err = p.WriteText(stdout, "Plan")
+		if err == nil && out != "" {
+			fmt.Fprintf(stdout, "\nSaved the plan to %s. To apply exactly this plan: rolekeeper apply %s\n", out, out)
+		}
 	}
 	switch {
 	case err != nil:
@@ -114,16 +129,52 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 func runApply(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var opts apply.Options
-	f, s, conn, err := specCommand(ctx, "apply", args, stderr, func(fs *flag.FlagSet) {
-		fs.DurationVar(&opts.LockTimeout, "lock-timeout", 5*time.Second, "longest wait for a lock held by another session")
-		fs.DurationVar(&opts.StatementTimeout, "statement-timeout", 10*time.Minute, "longest a statement may run")
-		fs.DurationVar(&opts.WaitTimeout, "wait-timeout", 2*time.Minute, "longest wait for another rolekeeper run to finish")
-	})
+	f := &dbFlags{}
+	fs := newFlagSet("apply", stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: rolekeeper apply -f SPEC [flags]      plan and apply in one transaction")
+		fmt.Fprintln(stderr, "       rolekeeper apply [flags] PLANFILE    apply a plan saved by `plan -out PLANFILE`, exactly as reviewed")
+		fs.PrintDefaults()
+	}
+	f.register(fs, true)
+	fs.DurationVar(&opts.LockTimeout, "lock-timeout", 5*time.Second, "longest wait for a lock held by another session")
+	fs.DurationVar(&opts.StatementTimeout, "statement-timeout", 10*time.Minute, "longest a statement may run")
+	fs.DurationVar(&opts.WaitTimeout, "wait-timeout", 2*time.Minute, "longest wait for another rolekeeper run to finish")
+	planFile, err := parseFlagsWithArg(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := f.check(planFile == ""); err != nil {
+		return err
+	}
+	var current *spec.Spec
+	if f.file != "" {
+		if current, err = spec.Load(f.file); err != nil {
+			return err
+		}
+	}
+	var saved *plan.Saved
+	database := ""
+	if planFile != "" {
+		if saved, err = readSavedPlan(planFile); err != nil {
+			return err
+		}
+		database = saved.Plan.Database
+	} else {
+		database = current.Database
+	}
+	conn, err := f.connect(ctx, database)
 	if err != nil {
 		return err
 	}
 	defer conn.Close(context.Background())
-	res, err := f.session(ctx, conn).Apply(ctx, s, opts)
+	sess := f.session(ctx, conn)
+	var res *apply.Result
+	if saved != nil {
+		res, err = sess.ApplySaved(ctx, saved, current, opts)
+	} else {
+		res, err = sess.Apply(ctx, current, opts)
+	}
 	if res != nil && res.Plan != nil {
 		if f.format == "json" {
 			doc := res.Plan.Document()
