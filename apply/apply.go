@@ -93,7 +93,7 @@ func Plan(ctx context.Context, conn *pgx.Conn, want *state.Database, opts plan.O
 
 // begin opens the transaction and takes the rolekeeper lock, in one round trip.
 func begin(ctx context.Context, conn *pgx.Conn, opts Options) error {
-	q := fmt.Sprintf("BEGIN; SET LOCAL statement_timeout = %d; SET LOCAL lock_timeout = %d; SELECT pg_advisory_xact_lock(%d); SET LOCAL lock_timeout = %d; SET LOCAL statement_timeout = %d",
+	q := fmt.Sprintf("BEGIN READ WRITE ISOLATION LEVEL READ COMMITTED; SET LOCAL statement_timeout = %d; SET LOCAL lock_timeout = %d; SELECT pg_advisory_xact_lock(%d); SET LOCAL lock_timeout = %d; SET LOCAL statement_timeout = %d",
 		opts.WaitTimeout.Milliseconds(), opts.WaitTimeout.Milliseconds(), LockKey, opts.LockTimeout.Milliseconds(), opts.StatementTimeout.Milliseconds())
 	if _, err := conn.PgConn().Exec(ctx, q).ReadAll(); err != nil {
 		rollback(conn)

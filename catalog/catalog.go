@@ -84,8 +84,12 @@ func Inspect(ctx context.Context, conn *pgx.Conn, scope Scope) (*Snapshot, error
 	b := &pgx.Batch{}
 	b.Queue(query("server")).QueryRow(func(row pgx.Row) error {
 		s := &snap.Server
-		return row.Scan(&s.User, &s.Database, &s.VersionNum, &s.Version, &s.Superuser, &s.CreateRole, &s.CreateDB,
-			&s.CreateInDB, &s.DatabaseOwner, &s.ActsAsDBOwner)
+		var searchPath string
+		if err := row.Scan(&s.User, &s.Database, &s.VersionNum, &s.Version, &s.Superuser, &s.CreateRole, &s.CreateDB,
+			&s.CreateInDB, &s.DatabaseOwner, &s.ActsAsDBOwner, &searchPath); err != nil {
+			return err
+		}
+		return checkSearchPath(searchPath)
 	})
 	b.Queue(query("roles")).Query(func(rows pgx.Rows) error { return scanRoles(rows, snap) })
 	b.Queue(query("memberships")).Query(func(rows pgx.Rows) error { return scanMemberships(rows, snap) })
@@ -125,6 +129,23 @@ func Inspect(ctx context.Context, conn *pgx.Conn, scope Scope) (*Snapshot, error
 	}
 	objects.finish(db)
 	return snap, nil
+}
+
+// SearchPath is the search_path every query in this package relies on,
+// and the one package connect pins at start-up: only the system catalog,
+// and the session's own temporary schema last (so never searched for
+// functions or operators). No other schema is searched, so nothing here
+// qualifies names with pg_catalog (docs/design-notes.md, "Sessions").
+const SearchPath = "pg_catalog, pg_temp"
+
+// checkSearchPath refuses a session whose search_path is not pinned (a
+// connection not opened by package connect, or a pooler that dropped the
+// start-up settings): the queries would then run what others wrote.
+func checkSearchPath(got string) error {
+	if got != SearchPath {
+		return fmt.Errorf("the session's search_path is %q, not %q: refusing to read the catalog, since functions other users created could run with this user's rights (connect through package connect, directly rather than through a pooler that drops start-up settings)", got, SearchPath)
+	}
+	return nil
 }
 
 func scanRoles(rows pgx.Rows, snap *Snapshot) error {

@@ -58,6 +58,7 @@ func Config(opts Options) (*pgx.ConnConfig, error) {
 		cfg.RuntimeParams = map[string]string{}
 	}
 	cfg.RuntimeParams["application_name"] = "rolekeeper"
+	pin(cfg)
 	if !rootCertGiven(opts.DSN) {
 		if err := useRDSRoots(tlsConfigs(cfg.Fallbacks, cfg.TLSConfig)); err != nil {
 			return nil, err
@@ -200,9 +201,7 @@ func redact(err error) error {
 // base (host, port, database, TLS), and closes the connection. check and
 // rotate use it to prove a user's credential.
 func Login(ctx context.Context, base *pgx.ConnConfig, user, password string) error {
-	cfg := base.Copy()
-	cfg.User, cfg.Password = user, password
-	c, err := pgx.ConnectConfig(ctx, cfg)
+	c, err := pgx.ConnectConfig(ctx, UserConfig(base, user, password, "rolekeeper"))
 	if err != nil {
 		return err
 	}

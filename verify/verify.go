@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/rolekeeper/rolekeeper/connect"
 	"github.com/rolekeeper/rolekeeper/state"
 )
 
@@ -138,10 +139,7 @@ func (c *checker) login(ctx context.Context, r *state.Role) (*pgx.Conn, error) {
 	if !ok {
 		return nil, errNoCredential
 	}
-	cfg := c.opts.Admin.Config().Copy()
-	cfg.User, cfg.Password = r.Name, pw
-	cfg.RuntimeParams["application_name"] = "rolekeeper check"
-	conn, err := pgx.ConnectConfig(ctx, cfg)
+	conn, err := pgx.ConnectConfig(ctx, connect.UserConfig(c.opts.Admin.Config(), r.Name, pw, "rolekeeper check"))
 	if err != nil {
 		return nil, err
 	}
@@ -396,9 +394,7 @@ func (c *checker) public(ctx context.Context) error {
 		return nil
 	}
 	defer admin.Exec(context.Background(), "DROP ROLE "+q)
-	cfg := admin.Config().Copy()
-	cfg.User, cfg.Password = role, pw
-	conn, err := pgx.ConnectConfig(ctx, cfg)
+	conn, err := pgx.ConnectConfig(ctx, connect.UserConfig(admin.Config(), role, pw, "rolekeeper check"))
 	switch {
 	case err == nil:
 		conn.Close(ctx)

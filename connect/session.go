@@ -1,0 +1,115 @@
+package connect
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/rolekeeper/rolekeeper/catalog"
+)
+
+// pinned are the settings of the admin session that change what a
+// statement means or whether it runs. They are sent in the start-up
+// packet, where they take precedence over ALTER DATABASE/ROLE ... SET made
+// by anyone else. Settings that only a superuser may set
+// (session_replication_role, log_*), or that only tune speed, are left out.
+var pinned = map[string]string{
+	// Only the system catalog, and the session's own temporary schema
+	// last (then never searched for functions or operators): nothing a
+	// database user creates can be found by name, so SQL may call
+	// pg_catalog's functions and operators unqualified.
+	"search_path":                         catalog.SearchPath,
+	"role":                                "none", // ALTER ROLE admin SET role = x would act as x
+	"default_transaction_read_only":       "off",
+	"default_transaction_isolation":       "read committed",
+	"default_transaction_deferrable":      "off",
+	"statement_timeout":                   "0", // apply sets its own per transaction; the caller's deadline bounds the rest
+	"lock_timeout":                        "0",
+	"idle_in_transaction_session_timeout": "0",
+	"row_security":                        "on",
+	"check_function_bodies":               "on",
+	"standard_conforming_strings":         "on", // literals are rendered with '' escaping only
+	"client_encoding":                     "UTF8",
+	"DateStyle":                           "ISO, MDY",
+	"IntervalStyle":                       "postgres",
+	"TimeZone":                            "UTC",
+	"timezone_abbreviations":              "Default",
+	"xmloption":                           "content",
+	"bytea_output":                        "hex",
+	"transform_null_equals":               "off",
+	"array_nulls":                         "on",
+	"quote_all_identifiers":               "off", // ACLs are read as text
+	"exit_on_error":                       "off",
+	"client_min_messages":                 "notice",
+}
+
+// pinnedLater are settings that exist only from a major version on: a
+// start-up packet naming a setting the server does not know is refused, so
+// these are set by one statement right after the connection opens, on the
+// servers that have them. transaction_timeout comes first, so that a tiny
+// one set by someone else cannot end that very statement.
+var pinnedLater = []struct {
+	major       int
+	name, value string
+}{
+	{17, "transaction_timeout", "0"},
+	{14, "idle_session_timeout", "0"},
+	{16, "createrole_self_grant", "''"}, // else the admin becomes a member of every role it creates
+}
+
+// pinLaterSQL returns the statement that sets pinnedLater on a server of
+// the given major version ("" when there is nothing to set).
+func pinLaterSQL(major int) string {
+	var sets []string
+	for _, p := range pinnedLater {
+		if major >= p.major {
+			sets = append(sets, "SET "+p.name+" = "+p.value)
+		}
+	}
+	return strings.Join(sets, "; ")
+}
+
+// serverMajor reads the major version from the server_version the server
+// reports at start-up ("16.4", "17.2 (Debian 17.2-1)"); 0 when unknown.
+func serverMajor(c *pgconn.PgConn) int {
+	v := c.ParameterStatus("server_version")
+	n := 0
+	for _, r := range v {
+		if r < '0' || r > '9' {
+			break
+		}
+		n = n*10 + int(r-'0')
+	}
+	return n
+}
+
+// pin sets the admin session's environment on a connection configuration.
+func pin(cfg *pgx.ConnConfig) {
+	for k, v := range pinned {
+		cfg.RuntimeParams[k] = v
+	}
+	cfg.AfterConnect = func(ctx context.Context, c *pgconn.PgConn) error {
+		q := pinLaterSQL(serverMajor(c))
+		if q == "" {
+			return nil
+		}
+		if _, err := c.Exec(ctx, q).ReadAll(); err != nil {
+			return fmt.Errorf("pin the session's settings: %w", err)
+		}
+		return nil
+	}
+}
+
+// UserConfig returns base's connection (host, port, database, TLS) for
+// another user, without the admin session's pinned settings: a user's
+// session is to have the settings the database and the role give it.
+func UserConfig(base *pgx.ConnConfig, user, password, application string) *pgx.ConnConfig {
+	cfg := base.Copy()
+	cfg.User, cfg.Password = user, password
+	cfg.AfterConnect = nil
+	cfg.RuntimeParams = map[string]string{"application_name": application}
+	return cfg
+}
