@@ -265,6 +265,16 @@ func (f *Fetcher) Fetch(ctx context.Context, want string) (string, error) {
 	if err := os.MkdirAll(cache, 0o755); err != nil {
 		return "", fmt.Errorf("create the PostgreSQL cache: %w; set ROLEKEEPER_CACHE to a writable directory", err)
 	}
+	// Test packages start in parallel: one downloads, the others wait and
+	// take its build from the cache.
+	unlock, err := lockDir(cache)
+	if err != nil {
+		return "", fmt.Errorf("lock the PostgreSQL cache %s: %w", cache, err)
+	}
+	defer unlock()
+	if bin, ok := f.Cached(version); ok {
+		return bin, nil
+	}
 	start := time.Now()
 	tmp, err := f.download(ctx, tarURL, cache, pkg+"@"+version, dist.UnpackedSize, sum)
 	if err != nil {

