@@ -458,10 +458,10 @@ func TestPickVersionIsTheNewestOfTheMajor(t *testing.T) {
 		t.Fatal(err)
 	}
 	for want, v := range map[string]string{
-		"16": "16.14.0-beta.17", // not 16.9.0 (string order) nor 16.13.0-beta.17
-		"14": "14.23.0-beta.17",
-		"18": "18.4.0-beta.17",
-		"17": "",
+		"16":             "16.14.0-beta.17", // not 16.9.0 (string order) nor 16.13.0-beta.17
+		"14":             "14.23.0-beta.17",
+		"18":             "18.4.0-beta.17",
+		"17":             "",
 		"16.2.0-beta.11": "16.2.0-beta.11",
 	} {
 		if got := pickVersion(&doc, want); got != v {
