@@ -167,7 +167,10 @@ func (h *Handler) dispatch(ctx context.Context, log *slog.Logger, ev Event) (any
 		return nil, err
 	}
 	defer conn.Close(context.Background())
-	sess := h.session(ctx, conn)
+	sess, err := h.session(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
 	switch ev.Action {
 	case "plan":
 		if ev.SavePlan {
@@ -202,7 +205,7 @@ func (h *Handler) inspect(ctx context.Context, log *slog.Logger) (any, error) {
 		return nil, err
 	}
 	defer conn.Close(context.Background())
-	in, err := h.session(ctx, conn).Inspect(ctx)
+	in, err := ops.Session{Conn: conn}.Inspect(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -332,8 +335,9 @@ func (h *Handler) dsn(templateInfra bool) string {
 
 // session pairs the connection with Secrets Manager (when an AWS region
 // is configured) and IAM token signing.
-func (h *Handler) session(ctx context.Context, conn *pgx.Conn) ops.Session {
-	return ops.Session{Conn: conn, Store: ops.SecretStore(ctx, "", h.awsConfig), Tokens: ops.Tokens(h.awsConfig)}
+func (h *Handler) session(ctx context.Context, conn *pgx.Conn) (ops.Session, error) {
+	store, err := ops.SecretStore(ctx, "", h.awsConfig)
+	return ops.Session{Conn: conn, Store: store, Tokens: ops.Tokens(h.awsConfig)}, err
 }
 
 func first(vals ...string) string {

@@ -53,7 +53,11 @@ func (h *Handler) applySaved(ctx context.Context, log *slog.Logger, ev Event) (a
 		return nil, err
 	}
 	defer conn.Close(context.Background())
-	res, err := h.session(ctx, conn).ApplySaved(ctx, &saved, current, applyOptions(log))
+	sess, err := h.session(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	res, err := sess.ApplySaved(ctx, &saved, current, applyOptions(log))
 	if err != nil {
 		return nil, err
 	}

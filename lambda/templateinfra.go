@@ -92,7 +92,10 @@ func (h *Handler) templateInfra(ctx context.Context, log *slog.Logger, ev Event)
 		return nil, err
 	}
 	defer conn.Close(context.Background())
-	sess := h.session(ctx, conn)
+	sess, err := h.session(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
 	if ev.Action == "check" {
 		if _, err := h.check(ctx, log, sess, s, "template-infra"); err != nil {
 			return nil, err

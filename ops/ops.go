@@ -7,6 +7,7 @@ package ops
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -45,16 +46,21 @@ func (a AdminCredential) Source(load AWSLoader) credentials.AdminSource {
 
 // SecretStore returns where password users' secrets live: the directory
 // when dir is given, else Secrets Manager when an AWS region is
-// configured, else nil (password roles then are a plan problem).
-func SecretStore(ctx context.Context, dir string, load AWSLoader) credentials.Store {
+// configured, else nil (password roles then are a plan problem). An AWS
+// configuration that cannot be loaded is an error, never taken for "no
+// AWS".
+func SecretStore(ctx context.Context, dir string, load AWSLoader) (credentials.Store, error) {
 	if dir != "" {
-		return dirstore.Store{Dir: dir}
+		return dirstore.Store{Dir: dir}, nil
 	}
 	cfg, err := load(ctx)
-	if err != nil || cfg.Region == "" {
-		return nil
+	if err != nil {
+		return nil, fmt.Errorf("load the AWS configuration (Secrets Manager keeps password users' secrets): %w; fix it, or keep secrets in a directory with --secrets-dir", err)
 	}
-	return secretsmanager.New(cfg)
+	if cfg.Region == "" {
+		return nil, nil
+	}
+	return secretsmanager.New(cfg), nil
 }
 
 // Tokens returns how check signs IAM tokens for auth: iam users.

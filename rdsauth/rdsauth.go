@@ -59,17 +59,20 @@ func (a Admin) RequiresTLS() bool { return true }
 // Describe implements credentials.AdminSource.
 func (a Admin) Describe() string { return "an IAM token" }
 
-// Tokens returns the TokenFunc check uses for auth: iam users, or nil when
-// the AWS configuration cannot be loaded or names no region (servers that
-// trust IAM users without a token, as the sandbox does). The configuration
-// is loaded once, when first needed.
+// Tokens returns the TokenFunc check uses for auth: iam users. With no AWS
+// region configured it gives no token (servers that trust IAM users
+// without one, as the sandbox does); a configuration that cannot be loaded
+// is an error. The configuration is loaded once, when first needed.
 func Tokens(load func(ctx context.Context) (aws.Config, error)) credentials.TokenFunc {
 	var once sync.Once
 	var cfg aws.Config
 	var cfgErr error
 	return func(ctx context.Context, host string, port uint16, user string) (string, error) {
 		once.Do(func() { cfg, cfgErr = load(ctx) })
-		if cfgErr != nil || cfg.Region == "" {
+		if cfgErr != nil {
+			return "", fmt.Errorf("sign an IAM token for %s: load the AWS configuration: %w", user, cfgErr)
+		}
+		if cfg.Region == "" {
 			return "", nil
 		}
 		return Token(ctx, cfg, host, port, user)

@@ -328,11 +328,15 @@ func (c *checker) tablePrivileges(ctx context.Context, conn *pgx.Conn, role, tab
 			want = want && (seq["USAGE"] || seq["UPDATE"])
 		}
 		sp := fmt.Sprintf("sp%d", i)
-		tx.Exec(ctx, "SAVEPOINT "+sp)
+		if _, err := tx.Exec(ctx, "SAVEPOINT "+sp); err != nil {
+			return Result{Name: name + t.priv, Detail: "set a savepoint: " + describe(err)}
+		}
 		_, err := tx.Exec(ctx, t.sql)
 		ok := err == nil
 		if !ok {
-			tx.Exec(ctx, "ROLLBACK TO SAVEPOINT "+sp)
+			if _, rerr := tx.Exec(ctx, "ROLLBACK TO SAVEPOINT "+sp); rerr != nil {
+				return Result{Name: name + t.priv, Detail: "roll back to the savepoint: " + describe(rerr)}
+			}
 		}
 		switch {
 		case ok && want:

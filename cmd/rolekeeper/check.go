@@ -16,7 +16,11 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer conn.Close(context.Background())
-	report, err := f.session(ctx, conn).Check(ctx, s)
+	sess, err := f.session(ctx, conn)
+	if err != nil {
+		return err
+	}
+	report, err := sess.Check(ctx, s)
 	if err != nil {
 		return err
 	}
@@ -45,11 +49,17 @@ func runRotate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer conn.Close(context.Background())
-	done, err := f.session(ctx, conn).Rotate(ctx, s, ops.RoleList(roles))
+	sess, err := f.session(ctx, conn)
+	if err != nil {
+		return err
+	}
+	done, err := sess.Rotate(ctx, s, ops.RoleList(roles))
 	if f.format == "json" {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		enc.Encode(map[string]any{"rotations": done})
+		if werr := enc.Encode(map[string]any{"rotations": done}); werr != nil && err == nil {
+			err = werr
+		}
 	} else {
 		for _, r := range done {
 			fmt.Fprintf(stdout, "%s: password %s (secret %s)\n", r.Role, r.Outcome, r.Secret)

@@ -53,6 +53,7 @@ func (c *connFlags) connect(ctx context.Context, database string) (*pgx.Conn, er
 // session pairs the connection with where password users' secrets live
 // (the directory when given, else Secrets Manager when an AWS region is
 // configured) and how IAM tokens are signed.
-func (c *connFlags) session(ctx context.Context, conn *pgx.Conn) ops.Session {
-	return ops.Session{Conn: conn, Store: ops.SecretStore(ctx, c.secretsDir, awsConfig), Tokens: ops.Tokens(awsConfig)}
+func (c *connFlags) session(ctx context.Context, conn *pgx.Conn) (ops.Session, error) {
+	store, err := ops.SecretStore(ctx, c.secretsDir, awsConfig)
+	return ops.Session{Conn: conn, Store: store, Tokens: ops.Tokens(awsConfig)}, err
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/rolekeeper/rolekeeper/apply"
+	"github.com/rolekeeper/rolekeeper/ops"
 	"github.com/rolekeeper/rolekeeper/plan"
 	"github.com/rolekeeper/rolekeeper/spec"
 )
@@ -95,7 +96,10 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer conn.Close(context.Background())
-	sess := f.session(ctx, conn)
+	sess, err := f.session(ctx, conn)
+	if err != nil {
+		return err
+	}
 	var p *plan.Plan
 	if out != "" {
 		var saved *plan.Saved
@@ -168,7 +172,10 @@ func runApply(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer conn.Close(context.Background())
-	sess := f.session(ctx, conn)
+	sess, err := f.session(ctx, conn)
+	if err != nil {
+		return err
+	}
 	var res *apply.Result
 	if saved != nil {
 		res, err = sess.ApplySaved(ctx, saved, current, opts)
@@ -234,7 +241,7 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer conn.Close(context.Background())
-	in, err := cf.session(ctx, conn).Inspect(ctx)
+	in, err := ops.Session{Conn: conn}.Inspect(ctx)
 	if err != nil {
 		return err
 	}

@@ -77,7 +77,10 @@ func runInvoke(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		var fe struct {
 			ErrorMessage string `json:"errorMessage"`
 		}
-		json.Unmarshal(out.Payload, &fe)
+		if err := json.Unmarshal(out.Payload, &fe); err != nil || fe.ErrorMessage == "" {
+			// Not Lambda's error shape: the payload printed above says it all.
+			return &exitError{1, fmt.Errorf("function error (%s); its payload is printed above", *out.FunctionError)}
+		}
 		return &exitError{1, fmt.Errorf("function error (%s): %s", *out.FunctionError, fe.ErrorMessage)}
 	}
 	if action == "plan" {
