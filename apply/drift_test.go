@@ -124,3 +124,28 @@ func inspectSpec(t *testing.T, db *pgtest.DB) (*spec.Spec, []string) {
 	}
 	return spec.FromState(snap.DB, func(role string) bool { return plan.IsSystemRole(role, snap) })
 }
+
+// ALTER ROLE x SET without IN DATABASE holds in this database too.
+func TestDriftRoleSettingsForAllDatabases(t *testing.T) {
+	db := pgtest.Fresh(t)
+	s := exampleSpec(t)
+	doApply(t, db, s)
+	driftCase(t, db, s, "ALTER ROLE app SET work_mem = '8MB'",
+		`- reset work_mem for role "app" in all databases (not in the spec)`,
+		`ALTER ROLE "app" RESET "work_mem"`)
+	if db.Bool(t, "select exists (select 1 from pg_db_role_setting where setrole = 'app'::regrole and setdatabase = 0)") {
+		t.Error("the all-databases setting of app remains")
+	}
+
+	declared := mustSpec(t, `
+roles:
+  app:
+    login: true
+    settings_in_all_databases: {statement_timeout: 5s, search_path: [app, public]}
+`)
+	driftCase(t, db, declared, "",
+		`ALTER ROLE "app" SET "statement_timeout" = '5s'`,
+		`ALTER ROLE "app" SET "search_path" = 'app', 'public'`)
+	driftCase(t, db, declared, "ALTER ROLE app SET statement_timeout = '1min'",
+		`~ set statement_timeout for role "app" in all databases`)
+}

@@ -92,6 +92,7 @@ func Inspect(ctx context.Context, conn *pgx.Conn, scope Scope) (*Snapshot, error
 		return checkSearchPath(searchPath)
 	})
 	b.Queue(query("roles")).Query(func(rows pgx.Rows) error { return scanRoles(rows, snap) })
+	b.Queue(query("role_settings_all")).Query(func(rows pgx.Rows) error { return scanAllDatabaseSettings(rows, snap) })
 	b.Queue(query("memberships")).Query(func(rows pgx.Rows) error { return scanMemberships(rows, snap) })
 	db := state.NewDatabase("")
 	snap.DB = db

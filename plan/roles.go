@@ -29,6 +29,7 @@ func (d *differ) roles() {
 		}
 		d.password(w, h)
 		d.roleSettings(w, h)
+		d.allDatabaseSettings(w, h)
 		d.memberships(w, h)
 	}
 }
@@ -144,31 +145,13 @@ func (d *differ) checkCanAlter(name string, h *state.Role) {
 }
 
 func (d *differ) roleSettings(w, h *state.Role) {
-	have := map[string][]string{}
+	var have map[string][]string
 	if h != nil {
 		have = h.Settings
 	}
 	db := ident(d.want.Name)
-	changed := false
-	for _, k := range union(w.Settings, have) {
-		wv, inWant := w.Settings[k]
-		hv, inHave := have[k]
-		switch {
-		case inWant && (!inHave || !state.EqualSetting(wv, hv)):
-			d.add(Change{Action: "set", Object: "role setting", Name: w.Name + "." + k,
-				Summary: fmt.Sprintf("set %s for role %s in database %s", k, ident(w.Name), db),
-				SQL:     []string{fmt.Sprintf("ALTER ROLE %s IN DATABASE %s SET %s = %s", ident(w.Name), db, settingName(k), settingValue(wv))},
-				phase:   phaseRoleSettings, order: w.Name + "\x00" + k})
-			changed = true
-		case !inWant && inHave && !d.opts.Additive:
-			d.add(Change{Action: "reset", Object: "role setting", Name: w.Name + "." + k,
-				Summary: fmt.Sprintf("reset %s for role %s in database %s (not in the spec)", k, ident(w.Name), db),
-				SQL:     []string{fmt.Sprintf("ALTER ROLE %s IN DATABASE %s RESET %s", ident(w.Name), db, settingName(k))},
-				phase:   phaseRoleSettings, order: w.Name + "\x00" + k})
-			changed = true
-		}
-	}
-	if changed && h != nil {
+	prefix := fmt.Sprintf("ALTER ROLE %s IN DATABASE %s ", ident(w.Name), db)
+	if d.settingChanges(w.Name, w.Settings, have, "in database "+db, prefix, "\x00") && h != nil {
 		d.checkCanAlter(w.Name, h)
 	}
 }

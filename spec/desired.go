@@ -124,6 +124,12 @@ func desiredRole(database, name string, r *Role) *state.Role {
 	for k, v := range r.Settings {
 		out.Settings[strings.ToLower(k)] = []string(v)
 	}
+	for k, v := range r.SettingsInAllDatabases {
+		if out.AllDatabaseSettings == nil {
+			out.AllDatabaseSettings = map[string][]string{}
+		}
+		out.AllDatabaseSettings[strings.ToLower(k)] = []string(v)
+	}
 	for _, m := range r.MemberOf {
 		out.MemberOf[m] = state.Membership{}
 	}

@@ -48,6 +48,12 @@ func FromState(db *state.Database, skip func(string) bool) (*Spec, []string) {
 			out.ConnectionLimit = &n
 		}
 		out.ValidUntil = r.ValidUntil
+		if len(r.AllDatabaseSettings) > 0 {
+			out.SettingsInAllDatabases = map[string]Setting{}
+			for k, v := range r.AllDatabaseSettings {
+				out.SettingsInAllDatabases[k] = Setting(v)
+			}
+		}
 		if len(r.Settings) > 0 {
 			out.Settings = map[string]Setting{}
 			for k, v := range r.Settings {

@@ -67,6 +67,9 @@ type Role struct {
 	ValidUntil string `yaml:"valid_until,omitempty" json:"valid_until"`
 	// Settings are per-role settings in this database.
 	Settings map[string]Setting `yaml:"settings,omitempty" json:"settings"`
+	// SettingsInAllDatabases are the role's settings for every database
+	// (ALTER ROLE ... SET without IN DATABASE). Others are reset.
+	SettingsInAllDatabases map[string]Setting `yaml:"settings_in_all_databases,omitempty" json:"settings_in_all_databases,omitempty"`
 	// MemberOf lists roles this role is a member of.
 	MemberOf []string `yaml:"member_of,omitempty" json:"member_of"`
 	// Access maps a schema to a profile name or an inline privilege set.

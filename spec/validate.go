@@ -206,6 +206,9 @@ func (v *validator) role(name string, r *Role) {
 	for _, k := range state.SortedKeys(r.Settings) {
 		v.setting(append(path, "settings", k), k, r.Settings[k])
 	}
+	for _, k := range state.SortedKeys(r.SettingsInAllDatabases) {
+		v.setting(append(path, "settings_in_all_databases", k), k, r.SettingsInAllDatabases[k])
+	}
 	for i, m := range r.MemberOf {
 		mp := append(append([]string{}, path...), "member_of", fmt.Sprint(i))
 		if !v.identifier(mp, m) {

@@ -83,6 +83,10 @@ type Role struct {
 	ValidUntil string
 	// Settings are per-role settings in this database (ALTER ROLE ... IN DATABASE ... SET).
 	Settings map[string][]string
+	// AllDatabaseSettings are the role's settings for every database
+	// (ALTER ROLE ... SET without IN DATABASE); they hold here too unless
+	// Settings overrides them.
+	AllDatabaseSettings map[string][]string
 	// MemberOf maps each role this role is a member of to the options of that membership.
 	MemberOf map[string]Membership
 	Auth     Auth

@@ -1,0 +1,48 @@
+package plan
+
+import (
+	"fmt"
+
+	"github.com/rolekeeper/rolekeeper/state"
+)
+
+// allDatabaseSettings converges a managed role's settings for every
+// database (ALTER ROLE ... SET without IN DATABASE): they hold in this
+// database too, so one the spec does not list is drift and is reset in
+// authoritative mode.
+func (d *differ) allDatabaseSettings(w, h *state.Role) {
+	var have map[string][]string
+	if h != nil {
+		have = h.AllDatabaseSettings
+	}
+	if d.settingChanges(w.Name, w.AllDatabaseSettings, have, "in all databases", "ALTER ROLE "+ident(w.Name)+" ", "\x00\x01") && h != nil {
+		d.checkCanAlter(w.Name, h)
+	}
+}
+
+// settingChanges plans SET for the settings of role that differ from want
+// and, unless additive, RESET for those want does not list. where says
+// where they hold ("in database x"), prefix starts each statement. It
+// reports whether it planned anything.
+func (d *differ) settingChanges(role string, want, have map[string][]string, where, prefix, tag string) bool {
+	changed := false
+	for _, k := range union(want, have) {
+		wv, inWant := want[k]
+		hv, inHave := have[k]
+		switch {
+		case inWant && (!inHave || !state.EqualSetting(wv, hv)):
+			d.add(Change{Action: "set", Object: "role setting", Name: role + "." + k,
+				Summary: fmt.Sprintf("set %s for role %s %s", k, ident(role), where),
+				SQL:     []string{fmt.Sprintf("%sSET %s = %s", prefix, settingName(k), settingValue(wv))},
+				phase:   phaseRoleSettings, order: role + tag + k})
+			changed = true
+		case !inWant && inHave && !d.opts.Additive:
+			d.add(Change{Action: "reset", Object: "role setting", Name: role + "." + k,
+				Summary: fmt.Sprintf("reset %s for role %s %s (not in the spec)", k, ident(role), where),
+				SQL:     []string{fmt.Sprintf("%sRESET %s", prefix, settingName(k))},
+				phase:   phaseRoleSettings, order: role + tag + k})
+			changed = true
+		}
+	}
+	return changed
+}
