@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/rolekeeper/rolekeeper/credentials"
+	"github.com/rolekeeper/rolekeeper/spec"
 	"github.com/rolekeeper/rolekeeper/state"
 )
 
@@ -42,7 +43,7 @@ func Rotate(ctx context.Context, conn *pgx.Conn, want *state.Database, secrets *
 	for _, r := range roles {
 		w := want.Roles[r]
 		if w == nil || w.Auth != state.AuthPassword || w.Absent {
-			return nil, fmt.Errorf("rotate: %q is not a role with auth: password in the spec", r)
+			return nil, fmt.Errorf("rotate: %q is not a role with auth: password in the spec%s", r, spec.DidYouMean(r, passwordRoles(want)))
 		}
 		only[r] = true
 	}
@@ -109,4 +110,15 @@ func rotateOne(ctx context.Context, conn *pgx.Conn, store credentials.Store, w *
 	}
 	r.Outcome = "rotated"
 	return r, nil
+}
+
+// passwordRoles names the present auth: password roles of want.
+func passwordRoles(want *state.Database) []string {
+	var out []string
+	for name, r := range want.Roles {
+		if r.Auth == state.AuthPassword && !r.Absent {
+			out = append(out, name)
+		}
+	}
+	return out
 }

@@ -119,7 +119,7 @@ func decodeEvent(raw json.RawMessage) (Event, error) {
 	dec := json.NewDecoder(strings.NewReader(string(raw)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&ev); err != nil {
-		return ev, fmt.Errorf("the event is not a JSON object of the form {\"action\": ..., \"config\": {...}}: %v", err)
+		return ev, fmt.Errorf("the event is not a JSON object of the form {\"action\": ..., \"config\": {...}}: %v%s", err, suggestEventField(err))
 	}
 	for _, a := range Actions {
 		if ev.Action == a {
@@ -129,7 +129,7 @@ func decodeEvent(raw json.RawMessage) (Event, error) {
 	if ev.Action == "" {
 		return ev, fmt.Errorf("the event has no action; use one of %s", strings.Join(Actions, ", "))
 	}
-	return ev, fmt.Errorf("unknown action %q; use one of %s", ev.Action, strings.Join(Actions, ", "))
+	return ev, fmt.Errorf("unknown action %q%s; use one of %s", ev.Action, spec.DidYouMean(ev.Action, Actions), strings.Join(Actions, ", "))
 }
 
 // Source says where the spec came from.

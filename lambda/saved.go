@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"reflect"
+	"strings"
 
 	"github.com/rolekeeper/rolekeeper/apply"
 	"github.com/rolekeeper/rolekeeper/ops"
@@ -75,4 +77,20 @@ func applyOptions(log *slog.Logger) apply.Options {
 			log.Info("applied", "action", c.Action, "object", c.Object, "name", c.Name, "summary", c.Summary)
 		},
 	}
+}
+
+// suggestEventField names the event field an unknown one was probably
+// meant to be, from encoding/json's `json: unknown field "x"`.
+func suggestEventField(err error) string {
+	const prefix = `json: unknown field "`
+	msg := err.Error()
+	if !strings.HasPrefix(msg, prefix) {
+		return ""
+	}
+	var fields []string
+	t := reflect.TypeFor[Event]()
+	for i := range t.NumField() {
+		fields = append(fields, strings.Split(t.Field(i).Tag.Get("json"), ",")[0])
+	}
+	return spec.DidYouMean(strings.TrimSuffix(strings.TrimPrefix(msg, prefix), `"`), fields)
 }

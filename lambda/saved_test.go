@@ -1,11 +1,15 @@
 package lambda_test
 
 import (
+	"context"
+	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 
 	"github.com/rolekeeper/rolekeeper/internal/awstest"
 	"github.com/rolekeeper/rolekeeper/internal/pgtest"
+	"github.com/rolekeeper/rolekeeper/lambda"
 )
 
 // CI plans in a pull request and applies the reviewed plan after merge:
@@ -46,5 +50,20 @@ func TestSavedPlanThroughTheFunction(t *testing.T) {
 	}
 	if out, _ := fn.invoke(t, `{"action": "plan", "config": `+cfg+`}`); out["changed"] != false {
 		t.Fatalf("plan after applying the saved plan: %v", out)
+	}
+}
+
+func TestEventTyposGetSuggestions(t *testing.T) {
+	h := &lambda.Handler{Getenv: func(string) string { return "" }, Out: io.Discard}
+	cases := []struct{ event, want string }{
+		{`{"action": "aply"}`, `unknown action "aply" (did you mean "apply"?)`},
+		{`{"acton": "plan"}`, `unknown field "acton" (did you mean "action"?)`},
+		{`{"action": "plan", "config": {"roles": {"app": {"acess": {}}}}}`, `unknown field "acess" in role (did you mean "access"?)`},
+	}
+	for _, c := range cases {
+		_, err := h.Handle(context.Background(), json.RawMessage(c.event))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("event %s: error %v lacks %s", c.event, err, c.want)
+		}
 	}
 }

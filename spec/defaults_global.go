@@ -53,7 +53,7 @@ func (v *validator) globalDefaults() {
 				v.add(gp, "a role always has every privilege on what it creates; remove this entry")
 			}
 			if r, ok := v.s.Roles[grantee]; !ok {
-				v.add(gp, "role %q is not declared under roles; only managed roles' default privileges are converged", grantee)
+				v.add(gp, "role %q is not declared under roles%s; only managed roles' default privileges are converged", grantee, DidYouMean(grantee, v.s.roleNames()))
 			} else if r != nil && r.State == "absent" {
 				v.add(gp, "role %q is declared absent", grantee)
 			}
@@ -68,7 +68,7 @@ func (v *validator) globalDefaults() {
 				v.privileges(gp, a.Inline)
 			default:
 				if _, ok := v.s.profile(a.Profile); !ok {
-					v.add(gp, "unknown profile %q; known profiles: %s", a.Profile, strings.Join(v.s.profileNames(), ", "))
+					v.add(gp, "unknown profile %q%s; known profiles: %s", a.Profile, DidYouMean(a.Profile, v.s.profileNames()), strings.Join(v.s.profileNames(), ", "))
 				}
 			}
 		}

@@ -148,7 +148,7 @@ func friendlyYAML(msg string) string {
 	if strings.HasPrefix(msg, "field ") && strings.Contains(msg, " not found in type ") {
 		field := strings.TrimSuffix(strings.TrimPrefix(msg[:strings.Index(msg, " not found")], "field "), "")
 		typ := typeNames.Replace(msg[strings.LastIndex(msg, " ")+1:])
-		return fmt.Sprintf("unknown field %q in %s (see `rolekeeper schema` for the fields)", field, strings.ToLower(typ))
+		return fmt.Sprintf("unknown field %q in %s%s (see `rolekeeper schema` for the fields)", field, strings.ToLower(typ), DidYouMean(field, fieldNames(msg[strings.LastIndex(msg, " ")+1:])))
 	}
 	return typeNames.Replace(msg)
 }

@@ -235,7 +235,7 @@ func (v *validator) role(name string, r *Role) {
 		ap := append(append([]string{}, path...), "access", schema)
 		a := r.Access[schema]
 		if _, ok := v.s.Schemas[schema]; !ok {
-			v.add(ap, "schema %q is not declared under schemas; declare it so rolekeeper manages it", schema)
+			v.add(ap, "schema %q is not declared under schemas%s; declare it so rolekeeper manages it", schema, DidYouMean(schema, v.s.schemaNames()))
 		}
 		switch {
 		case a == nil:
@@ -244,7 +244,7 @@ func (v *validator) role(name string, r *Role) {
 			v.privileges(ap, a.Inline)
 		default:
 			if _, ok := v.s.profile(a.Profile); !ok {
-				v.add(ap, "unknown profile %q; known profiles: %s", a.Profile, strings.Join(v.s.profileNames(), ", "))
+				v.add(ap, "unknown profile %q%s; known profiles: %s", a.Profile, DidYouMean(a.Profile, v.s.profileNames()), strings.Join(v.s.profileNames(), ", "))
 			}
 		}
 	}
@@ -267,7 +267,7 @@ func (v *validator) grant(path []string, g *Grant) {
 	if g.Schema == "" {
 		v.add(append(path, "schema"), "name the schema of the objects")
 	} else if _, ok := v.s.Schemas[g.Schema]; !ok {
-		v.add(append(path, "schema"), "schema %q is not declared under schemas; declare it so rolekeeper manages it", g.Schema)
+		v.add(append(path, "schema"), "schema %q is not declared under schemas%s; declare it so rolekeeper manages it", g.Schema, DidYouMean(g.Schema, v.s.schemaNames()))
 	}
 	if (len(g.Tables) == 0) == (len(g.Sequences) == 0) {
 		v.add(path, "give either tables or sequences (one kind per grant)")

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -35,10 +36,7 @@ func (f *dbFlags) check(needFile bool) error {
 	if needFile && f.file == "" {
 		return &exitError{1, fmt.Errorf("give the spec file with -f FILE")}
 	}
-	if f.format != "text" && f.format != "json" {
-		return &exitError{1, fmt.Errorf("--format must be text or json, not %q", f.format)}
-	}
-	return nil
+	return checkFormat(f.format, "text", "json")
 }
 
 func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
@@ -52,6 +50,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		if err == flag.ErrHelp {
 			return &exitError{0, nil}
 		}
+		suggestFlag(fs, err)
 		return &exitError{1, nil}
 	}
 	if fs.NArg() > 0 {
@@ -103,7 +102,7 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var p *plan.Plan
 	if out != "" {
 		var saved *plan.Saved
-		if saved, p, err = sess.SavePlan(ctx, s, version); err == nil {
+		if saved, p, err = sess.SavePlan(ctx, s, strings.TrimPrefix(versionLine(), "rolekeeper ")); err == nil {
 			err = writeSavedPlan(out, saved)
 		}
 	} else {
@@ -233,8 +232,8 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if format != "yaml" && format != "json" {
-		return &exitError{1, fmt.Errorf("--format must be yaml or json, not %q", format)}
+	if err := checkFormat(format, "yaml", "json"); err != nil {
+		return err
 	}
 	conn, err := cf.connect(ctx, database)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	awslambda "github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/rolekeeper/rolekeeper/lambda"
+	"github.com/rolekeeper/rolekeeper/spec"
 )
 
 // exitError carries a process exit code.
@@ -97,7 +98,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	fmt.Fprintf(stderr, "rolekeeper: unknown command %q\n\n", args[0])
+	fmt.Fprintf(stderr, "rolekeeper: unknown command %q%s\n\n", args[0], spec.DidYouMean(args[0], commandNames()))
 	usage(stderr)
 	return 1
 }

@@ -17,6 +17,7 @@ func parseFlagsWithArg(fs *flag.FlagSet, args []string) (string, error) {
 		if err == flag.ErrHelp {
 			return "", &exitError{0, nil}
 		}
+		suggestFlag(fs, err)
 		return "", &exitError{1, nil} // the flag package has printed why
 	}
 	if fs.NArg() == 0 {
