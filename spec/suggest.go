@@ -74,25 +74,13 @@ func editDistance(a, b string) int {
 // fieldNames returns the keys a spec type accepts, by the type's name as
 // the decoder reports it ("spec.Role"); nil for a type it does not know.
 func fieldNames(typeName string) []string {
-	var t reflect.Type
-	switch strings.TrimPrefix(strings.TrimPrefix(typeName, "*"), "spec.") {
-	case "Spec":
-		t = reflect.TypeFor[Spec]()
-	case "Schema":
-		t = reflect.TypeFor[Schema]()
-	case "Role":
-		t = reflect.TypeFor[Role]()
-	case "Privileges":
-		t = reflect.TypeFor[Privileges]()
-	case "Grant":
-		t = reflect.TypeFor[Grant]()
-	case "Public":
-		t = reflect.TypeFor[Public]()
-	case "Extension":
-		t = reflect.TypeFor[Extension]()
-	default:
+	types := map[string]any{"Spec": Spec{}, "Schema": Schema{}, "Role": Role{}, "Privileges": Privileges{},
+		"Grant": Grant{}, "Public": Public{}, "Extension": Extension{}}
+	v, ok := types[strings.TrimPrefix(strings.TrimPrefix(typeName, "*"), "spec.")]
+	if !ok {
 		return nil
 	}
+	t := reflect.TypeOf(v)
 	var names []string
 	for i := range t.NumField() {
 		if tag := strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]; tag != "" && tag != "-" {
