@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/rolekeeper/rolekeeper/apply"
 	"github.com/rolekeeper/rolekeeper/connect"
 	"github.com/rolekeeper/rolekeeper/ops"
 	"github.com/rolekeeper/rolekeeper/plan"
@@ -73,7 +74,11 @@ func (h *Handler) logger(ctx context.Context) *slog.Logger {
 	if out == nil {
 		out = os.Stdout
 	}
-	l := slog.New(slog.NewJSONHandler(out, nil))
+	level := slog.LevelInfo
+	if strings.EqualFold(h.getenv("ROLEKEEPER_LOG_LEVEL"), "debug") {
+		level = slog.LevelDebug
+	}
+	l := slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: level}))
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		l = l.With("request_id", lc.AwsRequestID)
 	}
@@ -213,7 +218,10 @@ func (h *Handler) inspect(ctx context.Context, log *slog.Logger) (any, error) {
 }
 
 func (h *Handler) apply(ctx context.Context, log *slog.Logger, sess ops.Session, s *spec.Spec, src string) (any, error) {
-	opts := applyOptions(log)
+	return h.applyWith(ctx, log, sess, s, src, applyOptions(log))
+}
+
+func (h *Handler) applyWith(ctx context.Context, log *slog.Logger, sess ops.Session, s *spec.Spec, src string, opts apply.Options) (*planResult, error) {
 	start := time.Now()
 	res, err := sess.Apply(ctx, s, opts)
 	if err != nil {
@@ -222,13 +230,27 @@ func (h *Handler) apply(ctx context.Context, log *slog.Logger, sess ops.Session,
 	log.Info("apply done", "committed", res.Committed, "statements", res.Statements, "ms", time.Since(start).Milliseconds())
 	doc := res.Plan.Document()
 	doc.Applied = &res.Committed
-	return planResult{doc, Source{src}}, nil
+	return &planResult{doc, Source{src}}, nil
 }
 
-func (h *Handler) check(ctx context.Context, log *slog.Logger, sess ops.Session, s *spec.Spec, src string) (any, error) {
+// check runs the spec's checks and, after them, the extra results the
+// caller computed (template-infra's own checks); any failure is a
+// function error naming every failed check.
+func (h *Handler) check(ctx context.Context, log *slog.Logger, sess ops.Session, s *spec.Spec, src string, extra ...verify.Result) (*checkResult, error) {
 	report, err := sess.Check(ctx, s)
 	if err != nil {
 		return nil, err
+	}
+	for _, c := range extra {
+		report.Checks = append(report.Checks, c)
+		switch {
+		case c.Skipped:
+			report.Skipped++
+		case c.Passed:
+			report.Passed++
+		default:
+			report.Failed++
+		}
 	}
 	var failed []string
 	for _, c := range report.Checks {
@@ -242,7 +264,7 @@ func (h *Handler) check(ctx context.Context, log *slog.Logger, sess ops.Session,
 	if len(failed) > 0 {
 		return nil, fmt.Errorf("%d check(s) failed: %s", len(failed), strings.Join(failed, "; "))
 	}
-	return checkResult{report, Source{src}}, nil
+	return &checkResult{report, Source{src}}, nil
 }
 
 // loadSpec reads the spec from the event, ROLEKEEPER_SPEC (inline YAML or

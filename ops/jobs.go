@@ -48,10 +48,10 @@ func (s Session) Plan(ctx context.Context, sp *spec.Spec) (*plan.Plan, error) {
 }
 
 // Apply converges the database to the spec in one transaction. opts
-// carries the caller's timeouts and progress hook; the plan options and
-// the secrets come from the spec and the session.
+// carries the caller's timeouts, progress hook and plan options; the mode
+// (additive or not) and the secrets come from the spec and the session.
 func (s Session) Apply(ctx context.Context, sp *spec.Spec, opts apply.Options) (*apply.Result, error) {
-	opts.Plan = plan.Options{Additive: sp.Additive()}
+	opts.Plan.Additive = sp.Additive()
 	opts.Secrets = s.Secrets()
 	return apply.Apply(ctx, s.Conn, sp.Desired(s.Database()), opts)
 }

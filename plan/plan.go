@@ -62,6 +62,10 @@ type Change struct {
 type Options struct {
 	// Additive grants what is missing and never revokes or resets.
 	Additive bool
+	// DropAbsentExtensions drops extensions the spec marks absent even in
+	// additive mode (the template-infra role manager does: it grants and
+	// never revokes, but drops an extension set to false).
+	DropAbsentExtensions bool
 }
 
 // Plan is the ordered list of changes and what the user must know first.

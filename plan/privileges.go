@@ -469,7 +469,7 @@ func (d *differ) extensions() {
 	for _, name := range state.SortedKeys(d.want.Extensions) {
 		w, h := d.want.Extensions[name], d.have.Extensions[name]
 		switch {
-		case w.Absent && h != nil && !d.opts.Additive:
+		case w.Absent && h != nil && (!d.opts.Additive || d.opts.DropAbsentExtensions):
 			d.add(Change{Action: "drop", Object: "extension", Name: name, Summary: "drop extension " + ident(name),
 				SQL: []string{"DROP EXTENSION " + ident(name)}, phase: phaseDropExtension, order: name})
 		case w.Absent:
