@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"github.com/rolekeeper/rolekeeper/catalog"
+	"github.com/rolekeeper/rolekeeper/state"
 )
 
 // Phases order the changes: roles, then what depends on them, revokes late,
@@ -34,16 +35,46 @@ const (
 	phaseEndActAs
 )
 
+// Action is what a change does.
+type Action string
+
+// Actions. Temporary changes are memberships the connected user takes for
+// the length of the transaction (and gives back before commit).
+const (
+	ActionCreate    Action = "create"
+	ActionAlter     Action = "alter"
+	ActionSet       Action = "set"
+	ActionReset     Action = "reset"
+	ActionGrant     Action = "grant"
+	ActionRevoke    Action = "revoke"
+	ActionDrop      Action = "drop"
+	ActionTemporary Action = "temporary"
+)
+
+// Object is the kind of thing a change acts on.
+type Object string
+
+// Objects. The object kinds of state (tables, sequences, functions) are
+// objects too: Object(kind).
+const (
+	ObjectRole              Object = "role"
+	ObjectPassword          Object = "password"
+	ObjectRoleSetting       Object = "role setting"
+	ObjectMembership        Object = "membership"
+	ObjectDatabase          Object = "database"
+	ObjectDatabaseSetting   Object = "database setting"
+	ObjectSchema            Object = "schema"
+	ObjectDefaultPrivileges Object = "default privileges"
+	ObjectExtension         Object = "extension"
+)
+
 // Change is one reviewed step of a plan: what it does, in one line, and the
 // SQL that does it.
 type Change struct {
-	// Action is create, alter, grant, revoke, set, reset, drop or
-	// temporary (memberships the connected user takes for the length of
-	// the transaction).
-	Action string `json:"action"`
-	// Object is what kind of thing changes: role, membership, database,
-	// schema, tables, sequences, functions, default privileges, extension.
-	Object string `json:"object"`
+	// Action is what the change does.
+	Action Action `json:"action"`
+	// Object is what kind of thing changes.
+	Object Object `json:"object"`
 	// Name names it (a role, a schema, "app.tables").
 	Name string `json:"name"`
 	// Summary is one line for people.
@@ -98,8 +129,8 @@ func (p *Plan) Statements() []string {
 func (p *Plan) Summary() map[string]int {
 	m := map[string]int{}
 	for _, c := range p.Changes {
-		if c.Action != "temporary" {
-			m[c.Action]++
+		if c.Action != ActionTemporary {
+			m[string(c.Action)]++
 		}
 	}
 	return m
@@ -124,9 +155,7 @@ func IsSystemRole(name string, snap *catalog.Snapshot) bool {
 	switch {
 	case name == snap.Server.User:
 		return true
-	case len(name) >= 3 && name[:3] == "pg_":
-		return true
-	case len(name) >= 4 && name[:4] == "rds_", name == "rdsadmin", name == "rdsrepladmin", name == "rdstopmgr", name == "rdsproxyadmin":
+	case state.ReservedRole(name):
 		return true
 	}
 	return false

@@ -271,25 +271,25 @@ func (d *differ) objectPrivileges(schema, schemaOwner string, kind state.ObjectK
 	s := ident(schema)
 	name := schema + "." + string(kind)
 	for _, g := range groupByPrivs(wide) {
-		d.add(Change{Action: "grant", Object: string(kind), Name: name,
+		d.add(Change{Action: "grant", Object: Object(kind), Name: name,
 			Summary: fmt.Sprintf("grant %s on all %s in %s to %s", strings.Join(g.privs, ", "), pluralize(h.Total, strings.TrimSuffix(string(kind), "s"), string(kind)), s, quotedList(g.grantees)),
 			SQL:     []string{fmt.Sprintf("GRANT %s ON %s IN SCHEMA %s TO %s", strings.Join(g.privs, ", "), k.all, s, quotedList(g.grantees))},
 			phase:   phaseObjectGrants, order: name + "\x00a" + strings.Join(g.grantees, ",")})
 	}
 	for _, g := range groupByPrivs(wideRevoke) {
-		d.add(Change{Action: "revoke", Object: string(kind), Name: name,
+		d.add(Change{Action: "revoke", Object: Object(kind), Name: name,
 			Summary: fmt.Sprintf("revoke %s on all %s in %s from %s", strings.Join(g.privs, ", "), kind, s, quotedList(g.grantees)),
 			SQL:     []string{fmt.Sprintf("REVOKE %s ON %s IN SCHEMA %s FROM %s", strings.Join(g.privs, ", "), k.all, s, quotedList(g.grantees))},
 			phase:   phaseRevokeObjects, order: name + "\x00a" + strings.Join(g.grantees, ",")})
 	}
 	for i, st := range groupObjectPrivs(perObj) {
-		d.add(Change{Action: "grant", Object: string(kind), Name: name,
+		d.add(Change{Action: "grant", Object: Object(kind), Name: name,
 			Summary: fmt.Sprintf("grant %s on %s to %s (repairs partial drift)", strings.Join(st.privs, ", "), objectNames(schema, st.objects), quotedList(st.grantees)),
 			SQL:     []string{fmt.Sprintf("GRANT %s ON %s %s TO %s", strings.Join(st.privs, ", "), k.one, qualifiedList(schema, st.objects), quotedList(st.grantees))},
 			phase:   phaseObjectGrants, order: fmt.Sprintf("%s\x00b%08d", name, i)})
 	}
 	for i, st := range groupObjectPrivs(perObjRevoke) {
-		d.add(Change{Action: "revoke", Object: string(kind), Name: name,
+		d.add(Change{Action: "revoke", Object: Object(kind), Name: name,
 			Summary: fmt.Sprintf("revoke %s on %s from %s", strings.Join(st.privs, ", "), objectNames(schema, st.objects), quotedList(st.grantees)),
 			SQL:     []string{fmt.Sprintf("REVOKE %s ON %s %s FROM %s", strings.Join(st.privs, ", "), k.one, qualifiedList(schema, st.objects), quotedList(st.grantees))},
 			phase:   phaseRevokeObjects, order: fmt.Sprintf("%s\x00b%08d", name, i)})

@@ -11,7 +11,7 @@ import (
 // a field changes meaning or goes away.
 const FormatVersion = 1
 
-var marks = map[string]string{
+var marks = map[Action]string{
 	"create": "+", "grant": "+", "set": "~", "alter": "~",
 	"revoke": "-", "reset": "-", "drop": "-", "temporary": "*",
 }

@@ -243,7 +243,7 @@ func (s *Saved) Check(name string) error {
 // now, and describes the differences ("+" only now, "-" only saved).
 func SameChanges(saved, now []Change) []string {
 	key := func(c Change) string {
-		return c.Action + "\x00" + c.Object + "\x00" + c.Name + "\x00" + c.Summary + "\x00" + c.Secret + "\x00" + strings.Join(c.SQL, "\x00")
+		return string(c.Action) + "\x00" + string(c.Object) + "\x00" + c.Name + "\x00" + c.Summary + "\x00" + c.Secret + "\x00" + strings.Join(c.SQL, "\x00")
 	}
 	count := map[string]int{}
 	for _, c := range saved {

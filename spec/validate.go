@@ -14,10 +14,10 @@ import (
 // silently truncated by the server, so they are refused here instead.
 const MaxIdentifierBytes = 63
 
-// reservedRoleNames are names PostgreSQL or RDS reserve or treat specially.
-var reservedRoleNames = map[string]bool{
+// keywordRoleNames are names PostgreSQL's grammar gives a meaning of its
+// own; names PostgreSQL and RDS reserve are state.ReservedRole.
+var keywordRoleNames = map[string]bool{
 	"public": true, "none": true, "current_user": true, "session_user": true, "current_role": true,
-	"rdsadmin": true, "rdsrepladmin": true, "rdstopmgr": true, "rdsproxyadmin": true,
 }
 
 // adminRoles are predefined roles whose membership gives administrative
@@ -129,7 +129,7 @@ func (v *validator) roleName(path []string, name string) bool {
 	switch {
 	case strings.HasPrefix(lower, "pg_"):
 		v.add(path, "role names starting with pg_ are reserved by PostgreSQL")
-	case strings.HasPrefix(lower, "rds_") || reservedRoleNames[lower]:
+	case state.ReservedRole(lower) || keywordRoleNames[lower]:
 		v.add(path, "%q is reserved by PostgreSQL or Amazon RDS; choose another name", name)
 	default:
 		return true
