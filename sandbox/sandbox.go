@@ -124,6 +124,9 @@ func Start(ctx context.Context, opts Options) (_ *Sandbox, err error) {
 		if err := s.dropPrivileges(base, opts.OSUser); err != nil {
 			return nil, err
 		}
+		if err := reachable(opts.BinDir, s.cred); err != nil {
+			return nil, err
+		}
 	}
 	pwfile := filepath.Join(base, "pwfile")
 	if err := s.writeFile(pwfile, s.SuperPassword+"\n"); err != nil {
@@ -376,6 +379,38 @@ func (s *Sandbox) dropPrivileges(base, name string) error {
 		return fmt.Errorf("sandbox: %w", err)
 	}
 	return nil
+}
+
+// reachable says why the server's OS user cannot run the binaries in dir,
+// when a directory on the way (such as /root, or a private temporary
+// directory given as ROLEKEEPER_CACHE) is closed to it.
+func reachable(dir string, cred *syscall.Credential) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		st, err := os.Stat(d)
+		if err != nil {
+			return nil // the server's own error will say more
+		}
+		var need os.FileMode = 0o001
+		if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+			switch {
+			case sys.Uid == cred.Uid:
+				need = 0o100
+			case sys.Gid == cred.Gid:
+				need = 0o010
+			}
+		}
+		if st.Mode().Perm()&need == 0 {
+			return fmt.Errorf("sandbox: the server runs as an unprivileged OS user (uid %d), which cannot reach %s: %s is mode %v; keep the PostgreSQL binaries where it can (e.g. ROLEKEEPER_CACHE=/var/cache/rolekeeper, or chmod a+rx %s)",
+				cred.Uid, abs, d, st.Mode().Perm(), d)
+		}
+		if d == filepath.Dir(d) {
+			return nil
+		}
+	}
 }
 
 func (s *Sandbox) writeFile(path, content string) error {
