@@ -30,7 +30,7 @@ func TestInvalidSpecsNameFileLineAndField(t *testing.T) {
 	}{
 		{"unknown field", "roles:\n  app:\n    logn: true\n", `bad.yaml:3: unknown field "logn" in role`},
 		{"wrong type", "roles:\n  app:\n    login: maybe\n", "bad.yaml:3:"},
-		{"unknown profile", "schemas: {app: {}}\nroles:\n  app:\n    access:\n      app: readwrit\n", `bad.yaml:5: roles.app.access.app: unknown profile "readwrit"; known profiles: readonly, readwrite`},
+		{"unknown profile", "schemas: {app: {}}\nroles:\n  app:\n    access:\n      app: readwrit\n", `bad.yaml:5: roles.app.access.app: unknown profile "readwrit" (did you mean "readwrite"?); known profiles: readonly, readwrite`},
 		{"undeclared schema", "roles:\n  app:\n    access: {nope: readonly}\n", `roles.app.access.nope: schema "nope" is not declared under schemas`},
 		{"duplicate role", "roles:\n  app: {}\n  app: {}\n", `bad.yaml:3: "app" is declared twice (first on line 2)`},
 		{"reserved pg_ name", "roles:\n  pg_evil: {}\n", "bad.yaml:2: roles.pg_evil: role names starting with pg_ are reserved"},
