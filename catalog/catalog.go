@@ -180,11 +180,11 @@ func scanRoles(rows pgx.Rows, snap *Snapshot) error {
 
 func scanMemberships(rows pgx.Rows, snap *Snapshot) error {
 	var role, member string
-	var admin bool
+	var admin, adminOnly bool
 	var grantors []string
-	_, err := pgx.ForEachRow(rows, []any{&role, &member, &admin, &grantors}, func() error {
+	_, err := pgx.ForEachRow(rows, []any{&role, &member, &admin, &grantors, &adminOnly}, func() error {
 		if m := snap.Roles[member]; m != nil {
-			m.MemberOf[role] = state.Membership{Admin: admin, Grantors: grantors}
+			m.MemberOf[role] = state.Membership{Admin: admin, Grantors: grantors, AdminOnly: adminOnly}
 			if role == state.IAMRole {
 				m.Auth = state.AuthIAM
 			}

@@ -39,6 +39,9 @@ func Diff(want *state.Database, snap *catalog.Snapshot, opts Options) *Plan {
 		}
 	}
 	d.roles()
+	planned := d.plannedMemberships()
+	d.adminPower(planned)
+	d.adminLockout(planned)
 	d.database()
 	for _, name := range state.SortedKeys(want.Schemas) {
 		d.schema(want.Schemas[name])

@@ -133,6 +133,7 @@ func desiredRole(database, name string, r *Role) *state.Role {
 	for _, m := range r.MemberOf {
 		out.MemberOf[m] = state.Membership{}
 	}
+	out.AllowAdminRoles = r.AllowAdminRoles
 	if out.Auth == state.AuthIAM {
 		out.MemberOf[state.IAMRole] = state.Membership{}
 	}

@@ -20,15 +20,10 @@ var keywordRoleNames = map[string]bool{
 	"public": true, "none": true, "current_user": true, "session_user": true, "current_role": true,
 }
 
-// adminRoles are predefined roles whose membership gives administrative
-// power; a managed role joins one only with allow_admin_roles.
-var adminRoles = map[string]bool{
-	"rds_superuser": true, "rds_replication": true, "rds_password": true,
-	"pg_read_all_data": true, "pg_write_all_data": true, "pg_execute_server_program": true,
-	"pg_read_server_files": true, "pg_write_server_files": true, "pg_signal_backend": true,
-	"pg_create_subscription": true, "pg_use_reserved_connections": true, "pg_database_owner": true,
-	"pg_checkpoint": true, "pg_maintain": true,
-}
+// adminRoles are the roles whose membership gives administrative power; a
+// managed role joins one only with allow_admin_roles. The plan also refuses
+// membership that reaches one through other roles, or the admin itself.
+var adminRoles = state.AdminRoles
 
 var settingName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$`)
 

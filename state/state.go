@@ -96,11 +96,19 @@ type Role struct {
 	Absent bool
 	// ReassignTo names the role that receives an absent role's objects.
 	ReassignTo string
+	// AllowAdminRoles permits membership in AdminRoles, in roles that
+	// reach them, and in the connected admin (desired state only).
+	AllowAdminRoles bool
 }
 
 // Membership holds what rolekeeper reads of one role membership.
 type Membership struct {
 	Admin bool
+	// AdminOnly marks a membership that carries neither the role's
+	// privileges nor SET ROLE (PostgreSQL 16+: INHERIT FALSE, SET FALSE),
+	// such as the one a CREATEROLE user gets in each role it creates
+	// (actual state only).
+	AdminOnly bool
 	// Grantors lists who granted the membership (actual state only).
 	Grantors []string
 }
