@@ -26,39 +26,13 @@ func query(name string) string {
 	return string(b)
 }
 
-// Server describes the server and the connected user.
-type Server struct {
-	User          string
-	Database      string
-	VersionNum    int    // e.g. 160004
-	Version       string // e.g. "16.4"
-	Superuser     bool
-	CreateRole    bool
-	CreateDB      bool
-	CreateInDB    bool // CREATE on the database: needed to create schemas
-	DatabaseOwner string
-	ActsAsDBOwner bool // has the privileges of the database owner
-	// Role relations of the connected user, by role name.
-	Uses    map[string]bool // has the role's privileges (pg_has_role USAGE)
-	AdminOf map[string]bool // holds ADMIN OPTION on it
-	CanSet  map[string]bool // may SET ROLE to it (16+: the SET option; before: membership)
-	// Installable lists extensions of interest that are available but not installed.
-	Installable map[string]bool
-}
-
-// Major returns the major version (13 for 130004).
-func (s *Server) Major() int { return s.VersionNum / 10000 }
-
-// Snapshot is what one inspection saw.
-type Snapshot struct {
-	Server Server
-	DB     *state.Database
-	// Roles holds every role in the cluster, not only managed ones.
-	Roles map[string]*state.Role
-	// Dropping holds, for each role of Scope.Dropping that exists, what
-	// its DROP depends on.
-	Dropping map[string]*Dropping
-}
+// Server, Snapshot and Dropping are the model's (package state): the
+// plan depends on them, never on this package.
+type (
+	Server   = state.Server
+	Snapshot = state.Snapshot
+	Dropping = state.Dropping
+)
 
 // Scope limits an inspection to what a spec manages. A nil field means
 // everything (what `rolekeeper inspect` reads).

@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/rolekeeper/rolekeeper/catalog"
 	"github.com/rolekeeper/rolekeeper/state"
 )
 
@@ -13,7 +12,7 @@ import (
 type differ struct {
 	want *state.Database
 	have *state.Database
-	snap *catalog.Snapshot
+	snap *state.Snapshot
 	opts Options
 
 	changes  []Change
@@ -25,7 +24,7 @@ type differ struct {
 }
 
 // Diff returns the plan that takes the database from snap to want.
-func Diff(want *state.Database, snap *catalog.Snapshot, opts Options) *Plan {
+func Diff(want *state.Database, snap *state.Snapshot, opts Options) *Plan {
 	d := &differ{
 		want: want, have: snap.DB, snap: snap, opts: opts,
 		managed: map[string]bool{}, created: map[string]bool{}, dropped: map[string]bool{}, actAs: map[string]string{},

@@ -7,7 +7,6 @@ package plan
 import (
 	"sort"
 
-	"github.com/rolekeeper/rolekeeper/catalog"
 	"github.com/rolekeeper/rolekeeper/state"
 )
 
@@ -148,7 +147,7 @@ func sortChanges(cs []Change) {
 // IsSystemRole reports roles rolekeeper never lists as unmanaged nor
 // writes into an inspected spec: superusers, predefined and RDS roles, and
 // the connected user.
-func IsSystemRole(name string, snap *catalog.Snapshot) bool {
+func IsSystemRole(name string, snap *state.Snapshot) bool {
 	if r := snap.Roles[name]; r != nil && r.Superuser {
 		return true
 	}

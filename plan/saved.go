@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/rolekeeper/rolekeeper/catalog"
 	"github.com/rolekeeper/rolekeeper/state"
 )
 
@@ -89,7 +88,7 @@ type userRights struct {
 
 // TakeFingerprint computes the fingerprint of the part of snap that the
 // plan for want depends on.
-func TakeFingerprint(want *state.Database, snap *catalog.Snapshot) Fingerprint {
+func TakeFingerprint(want *state.Database, snap *state.Snapshot) Fingerprint {
 	areas := map[string]any{}
 	db := snap.DB
 	grantees := map[string]bool{state.Public: true}

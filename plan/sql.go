@@ -1,16 +1,23 @@
 package plan
 
-import (
-	"strings"
+import "strings"
 
-	"github.com/jackc/pgx/v5"
-)
+// quoted quotes an identifier, each part in double quotes with quotes
+// doubled and NUL bytes removed (as pgx.Identifier.Sanitize does; the plan
+// stays free of the driver), parts joined by dots.
+func quoted(parts ...string) string {
+	q := make([]string, len(parts))
+	for i, p := range parts {
+		q[i] = `"` + strings.ReplaceAll(strings.ReplaceAll(p, "\x00", ""), `"`, `""`) + `"`
+	}
+	return strings.Join(q, ".")
+}
 
 // ident quotes one identifier.
-func ident(name string) string { return pgx.Identifier{name}.Sanitize() }
+func ident(name string) string { return quoted(name) }
 
 // qualified quotes schema.name.
-func qualified(schema, name string) string { return pgx.Identifier{schema, name}.Sanitize() }
+func qualified(schema, name string) string { return quoted(schema, name) }
 
 // grantee quotes a role name, leaving the PUBLIC keyword as is.
 func grantee(name string) string {
@@ -37,7 +44,7 @@ func literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + 
 // settingName quotes a setting name part by part (custom settings are
 // "prefix.name").
 func settingName(name string) string {
-	return pgx.Identifier(strings.Split(name, ".")).Sanitize()
+	return quoted(strings.Split(name, ".")...)
 }
 
 // settingValue renders a setting's value: each element of a list setting
