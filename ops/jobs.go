@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/rolekeeper/rolekeeper/apply"
 	"github.com/rolekeeper/rolekeeper/catalog"
@@ -118,10 +117,8 @@ func (s Session) Inspect(ctx context.Context) (*Inspection, error) {
 
 // YAML renders the inspection as a commented spec file.
 func (i *Inspection) YAML() ([]byte, error) {
-	var body bytes.Buffer
-	enc := yaml.NewEncoder(&body)
-	enc.SetIndent(2)
-	if err := enc.Encode(i.Spec); err != nil {
+	body, err := spec.Marshal(i.Spec)
+	if err != nil {
 		return nil, fmt.Errorf("write the inspected spec: %w", err)
 	}
 	var out bytes.Buffer
@@ -130,6 +127,6 @@ func (i *Inspection) YAML() ([]byte, error) {
 	for _, n := range i.Notes {
 		fmt.Fprintf(&out, "# Note: %s.\n", n)
 	}
-	out.Write(body.Bytes())
+	out.Write(body)
 	return out.Bytes(), nil
 }

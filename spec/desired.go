@@ -48,8 +48,9 @@ func (s *Spec) Desired(database string) *state.Database {
 			sc.Privileges.Add(name, "USAGE") // the objects are unreachable without it
 			sc.Objects[kind].AddNamed(name, normalizeList(g.Privileges, state.KindPrivileges[kind]), objects)
 		}
-		for _, schemaName := range state.SortedKeys(r.Access) {
-			privs := s.accessPrivileges(r.Access[schemaName])
+		access := s.schemaAccess(r)
+		for _, schemaName := range state.SortedKeys(access) {
+			privs := s.accessPrivileges(access[schemaName])
 			sc := db.Schemas[schemaName]
 			sc.Privileges.Add(name, normalizeList(privs.Schema, state.SchemaPrivileges)...)
 			for _, kind := range state.ObjectKinds {
@@ -198,4 +199,27 @@ func expandAll(p string, allowed []string) []string {
 		return allowed
 	}
 	return []string{p}
+}
+
+// schemaAccess returns a role's access by schema: access, and
+// access_owned_by expanded to the declared schemas of each owner.
+func (s *Spec) schemaAccess(r *Role) map[string]*Access {
+	if len(r.AccessOwnedBy) == 0 {
+		return r.Access
+	}
+	out := make(map[string]*Access, len(r.Access)+len(s.Schemas))
+	for name, a := range r.Access {
+		out[name] = a
+	}
+	for name, sc := range s.Schemas {
+		if sc == nil || sc.Owner == "" {
+			continue
+		}
+		if a, ok := r.AccessOwnedBy[sc.Owner]; ok {
+			if _, explicit := out[name]; !explicit {
+				out[name] = a
+			}
+		}
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/rolekeeper/rolekeeper/state"
@@ -9,8 +10,11 @@ import (
 // FromState writes a spec that describes an actual state: what
 // `rolekeeper inspect` prints to adopt an existing database. skip reports
 // roles to leave out (system roles, the connected user). Privileges held on
-// only some objects of a schema cannot be said in a spec; they are returned
-// as notes, as are other things the spec would change.
+// only some objects of a schema are written as grants on those objects;
+// things the spec would change are returned as notes. Identical access is
+// grouped so the spec stays short: a privilege set given more than once
+// becomes a named profile, and the same access on every schema of one
+// owner becomes one access_owned_by entry.
 func FromState(db *state.Database, skip func(string) bool) (*Spec, []string) {
 	s := &Spec{Database: db.Name, Schemas: map[string]*Schema{}, Roles: map[string]*Role{}}
 	var notes []string
@@ -96,6 +100,7 @@ func FromState(db *state.Database, skip func(string) bool) (*Spec, []string) {
 		pub.CreateInPublicSchema = &create
 	}
 	s.Public = pub
+	s.groupAccess()
 	if len(db.Settings) > 0 {
 		s.DatabaseSettings = map[string]Setting{}
 		for k, v := range db.Settings {
@@ -193,4 +198,100 @@ func partialGrants(sc *state.Schema, role string) []*Grant {
 		}
 	}
 	return out
+}
+
+// groupAccess shortens the roles' access: an inline privilege set used
+// more than once becomes a profile (inspected_1, inspected_2, ... in order
+// of first use), and a role with the same access on every declared schema
+// of one owner (two schemas or more) gets it as access_owned_by.
+func (s *Spec) groupAccess() {
+	roles := state.SortedKeys(s.Roles)
+	key := func(p *Privileges) string {
+		return strings.Join([]string{strings.Join(p.Schema, ","), strings.Join(p.Tables, ","), strings.Join(p.Sequences, ","), strings.Join(p.Functions, ",")}, ";")
+	}
+	uses := map[string]int{}
+	for _, name := range roles {
+		for _, a := range s.Roles[name].Access {
+			if a.Inline != nil {
+				uses[key(a.Inline)]++
+			}
+		}
+	}
+	var order []string // in order of first use, by role and schema
+	seen := map[string]bool{}
+	for _, name := range roles {
+		access := s.Roles[name].Access
+		for _, schema := range state.SortedKeys(access) {
+			if a := access[schema]; a.Inline != nil {
+				if k := key(a.Inline); !seen[k] && uses[k] > 1 {
+					seen[k] = true
+					order = append(order, k)
+				}
+			}
+		}
+	}
+	profileOf := map[string]string{}
+	for i, k := range order {
+		name := fmt.Sprintf("inspected_%d", i+1)
+		for s.Profiles[name] != nil {
+			name += "_"
+		}
+		profileOf[k] = name
+		if s.Profiles == nil {
+			s.Profiles = map[string]*Privileges{}
+		}
+		s.Profiles[name] = nil // set below, from the first use
+	}
+	for _, name := range roles {
+		for _, a := range s.Roles[name].Access {
+			if a.Inline == nil {
+				continue
+			}
+			if p, ok := profileOf[key(a.Inline)]; ok {
+				if s.Profiles[p] == nil {
+					s.Profiles[p] = a.Inline
+				}
+				a.Profile, a.Inline = p, nil
+			}
+		}
+	}
+	owned := map[string][]string{}
+	for _, schema := range state.SortedKeys(s.Schemas) {
+		if sc := s.Schemas[schema]; sc.Owner != "" {
+			owned[sc.Owner] = append(owned[sc.Owner], schema)
+		}
+	}
+	for _, name := range roles {
+		r := s.Roles[name]
+		for _, owner := range state.SortedKeys(owned) {
+			schemas := owned[owner]
+			if len(schemas) < 2 {
+				continue
+			}
+			first := r.Access[schemas[0]]
+			if first == nil || first.Inline != nil {
+				continue
+			}
+			same := true
+			for _, schema := range schemas[1:] {
+				if a := r.Access[schema]; a == nil || a.Inline != nil || a.Profile != first.Profile {
+					same = false
+					break
+				}
+			}
+			if !same {
+				continue
+			}
+			if r.AccessOwnedBy == nil {
+				r.AccessOwnedBy = map[string]*Access{}
+			}
+			r.AccessOwnedBy[owner] = &Access{Profile: first.Profile}
+			for _, schema := range schemas {
+				delete(r.Access, schema)
+			}
+		}
+		if len(r.Access) == 0 {
+			r.Access = nil
+		}
+	}
 }

@@ -74,6 +74,11 @@ type Role struct {
 	MemberOf []string `yaml:"member_of,omitempty" json:"member_of"`
 	// Access maps a schema to a profile name or an inline privilege set.
 	Access map[string]*Access `yaml:"access,omitempty" json:"access"`
+	// AccessOwnedBy maps a role to a profile name or an inline privilege
+	// set given on every schema declared under schemas with that owner:
+	// {migrator: readonly} is access: readonly on each schema migrator
+	// owns. A schema may not be named in both.
+	AccessOwnedBy map[string]*Access `yaml:"access_owned_by,omitempty" json:"access_owned_by,omitempty"`
 	// Grants are privileges on named tables or sequences, for access
 	// narrower than a whole schema. USAGE on the schema is implied.
 	Grants []*Grant `yaml:"grants,omitempty" json:"grants,omitempty"`

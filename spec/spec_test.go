@@ -59,6 +59,9 @@ func TestInvalidSpecsNameFileLineAndField(t *testing.T) {
 		{"grant without kind", "schemas: {s: {}}\nroles:\n  a:\n    grants:\n      - {schema: s, privileges: [SELECT]}\n", "bad.yaml:5: roles.a.grants.0: give either tables or sequences"},
 		{"grant bad privilege", "schemas: {s: {}}\nroles:\n  a:\n    grants:\n      - {schema: s, sequences: [q], privileges: [DELETE]}\n", `"DELETE" is not a privilege on sequences`},
 		{"grant undeclared schema", "roles:\n  a:\n    grants:\n      - {schema: nope, tables: [t], privileges: [SELECT]}\n", `schema "nope" is not declared`},
+		{"access_owned_by unknown owner", "schemas: {s: {owner: o}}\nroles:\n  a:\n    access_owned_by: {x: readonly}\n", `bad.yaml:4: roles.a.access_owned_by.x: no schema declared under schemas has owner "x"`},
+		{"access_owned_by and access", "schemas: {s: {owner: o}}\nroles:\n  a:\n    access: {s: readonly}\n    access_owned_by: {o: readonly}\n", `schema "s" (owned by o) is also under access`},
+		{"access_owned_by bad profile", "schemas: {s: {owner: o}}\nroles:\n  a: {access_owned_by: {o: reader}}\n", `unknown profile "reader"`},
 		{"unknown access field", "schemas: {s: {}}\nroles:\n  a:\n    access:\n      s: {tabels: [SELECT]}\n", `unknown field "tabels"`},
 	}
 	expectInvalid(t, cases)
@@ -237,5 +240,23 @@ roles:
 	}
 	if _, err := Parse("dup.yaml", []byte("roles:\n  a: {login: true, login: false}\n")); err == nil || !strings.Contains(err.Error(), `dup.yaml:2: "login" is declared twice`) {
 		t.Fatalf("duplicate field: %v", err)
+	}
+}
+
+func TestAccessOwnedByIsAccessOnEachOwnedSchema(t *testing.T) {
+	grouped, err := Parse("g.yaml", []byte("schemas: {a: {owner: o}, b: {owner: o}, c: {owner: p}, d: {}}\nroles:\n  o: {}\n  r: {access: {c: readwrite}, access_owned_by: {o: readonly}}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	explicit, err := Parse("e.yaml", []byte("schemas: {a: {owner: o}, b: {owner: o}, c: {owner: p}, d: {}}\nroles:\n  o: {}\n  r: {access: {a: readonly, b: readonly, c: readwrite}}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, e := grouped.Desired("app"), explicit.Desired("app")
+	if !reflect.DeepEqual(g, e) {
+		t.Fatalf("access_owned_by differs from access on each schema:\n%+v\n%+v", g.Schemas, e.Schemas)
+	}
+	if len(g.Schemas["d"].Privileges["r"]) != 0 || len(g.Schemas["a"].Privileges["r"]) == 0 {
+		t.Fatalf("unexpected schema privileges: %+v", g.Schemas)
 	}
 }

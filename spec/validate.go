@@ -163,7 +163,7 @@ func (v *validator) role(name string, r *Role) {
 	switch r.State {
 	case "", "present":
 	case "absent":
-		if r.Login != nil || r.Auth != "" || len(r.Access) > 0 || len(r.MemberOf) > 0 || len(r.Settings) > 0 || len(r.DatabasePrivileges) > 0 {
+		if r.Login != nil || r.Auth != "" || len(r.Access) > 0 || len(r.AccessOwnedBy) > 0 || len(r.MemberOf) > 0 || len(r.Settings) > 0 || len(r.DatabasePrivileges) > 0 {
 			v.add(path, "a role with state absent takes only reassign_owned_to; remove its other fields")
 		}
 		if r.ReassignOwnedTo != "" {
@@ -228,19 +228,29 @@ func (v *validator) role(name string, r *Role) {
 	}
 	for _, schema := range state.SortedKeys(r.Access) {
 		ap := append(append([]string{}, path...), "access", schema)
-		a := r.Access[schema]
 		if _, ok := v.s.Schemas[schema]; !ok {
 			v.add(ap, "schema %q is not declared under schemas%s; declare it so rolekeeper manages it", schema, DidYouMean(schema, v.s.schemaNames()))
 		}
-		switch {
-		case a == nil:
-			v.add(ap, "give a profile name or a mapping of privileges")
-		case a.Inline != nil:
-			v.privileges(ap, a.Inline)
-		default:
-			if _, ok := v.s.profile(a.Profile); !ok {
-				v.add(ap, "unknown profile %q%s; known profiles: %s", a.Profile, DidYouMean(a.Profile, v.s.profileNames()), strings.Join(v.s.profileNames(), ", "))
+		v.access(ap, r.Access[schema])
+	}
+	if len(r.AccessOwnedBy) > 0 {
+		owned := map[string][]string{}
+		for _, schema := range state.SortedKeys(v.s.Schemas) {
+			if sc := v.s.Schemas[schema]; sc != nil && sc.Owner != "" {
+				owned[sc.Owner] = append(owned[sc.Owner], schema)
 			}
+		}
+		for _, owner := range state.SortedKeys(r.AccessOwnedBy) {
+			ap := append(append([]string{}, path...), "access_owned_by", owner)
+			if len(owned[owner]) == 0 {
+				v.add(ap, "no schema declared under schemas has owner %q; name the owner of the schemas this access is for", owner)
+			}
+			for _, schema := range owned[owner] {
+				if _, twice := r.Access[schema]; twice {
+					v.add(ap, "schema %q (owned by %s) is also under access; keep one of the two", schema, owner)
+				}
+			}
+			v.access(ap, r.AccessOwnedBy[owner])
 		}
 	}
 	for i, g := range r.Grants {
@@ -249,6 +259,20 @@ func (v *validator) role(name string, r *Role) {
 	for i, priv := range r.DatabasePrivileges {
 		if _, ok := normalizePrivilege(priv, state.DatabasePrivileges); !ok {
 			v.add(append(append([]string{}, path...), "database_privileges", fmt.Sprint(i)), "unknown database privilege %q; use CONNECT, CREATE or TEMPORARY", priv)
+		}
+	}
+}
+
+// access checks a profile name or an inline privilege set.
+func (v *validator) access(path []string, a *Access) {
+	switch {
+	case a == nil:
+		v.add(path, "give a profile name or a mapping of privileges")
+	case a.Inline != nil:
+		v.privileges(path, a.Inline)
+	default:
+		if _, ok := v.s.profile(a.Profile); !ok {
+			v.add(path, "unknown profile %q%s; known profiles: %s", a.Profile, DidYouMean(a.Profile, v.s.profileNames()), strings.Join(v.s.profileNames(), ", "))
 		}
 	}
 }

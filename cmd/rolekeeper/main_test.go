@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/rolekeeper/rolekeeper/internal/pgtest"
 	"github.com/rolekeeper/rolekeeper/plan"
 )
@@ -149,5 +151,37 @@ func TestValidateAndSchema(t *testing.T) {
 	}
 	if code, _, errOut := rk(t, "plan"); code != 1 || !strings.Contains(errOut, "-f FILE") {
 		t.Fatalf("plan without -f: %d %s", code, errOut)
+	}
+}
+
+// TestInspectGroupsAccess: identical access comes back grouped (a profile
+// for a repeated privilege set, access_owned_by for every schema of one
+// owner, one line per role) and still plans no change.
+func TestInspectGroupsAccess(t *testing.T) {
+	db := pgtest.Fresh(t)
+	db.Exec(t, `CREATE ROLE owner; CREATE SCHEMA s1 AUTHORIZATION owner; CREATE SCHEMA s2 AUTHORIZATION owner; CREATE SCHEMA s3 AUTHORIZATION owner;
+		CREATE TABLE s1.t (id int); CREATE TABLE s2.t (id int); ALTER TABLE s1.t OWNER TO owner; ALTER TABLE s2.t OWNER TO owner;
+		CREATE ROLE u1 LOGIN; CREATE ROLE u2 LOGIN; CREATE ROLE u3 LOGIN; CREATE ROLE w LOGIN;
+		GRANT CONNECT ON DATABASE `+pgx.Identifier{db.Name}.Sanitize()+` TO u1, u2, u3, w;
+		GRANT USAGE ON SCHEMA s1, s2, s3 TO u1, u2, u3, w;
+		GRANT SELECT ON ALL TABLES IN SCHEMA s1, s2, s3 TO u1, u2, u3;
+		ALTER DEFAULT PRIVILEGES FOR ROLE owner IN SCHEMA s1, s2, s3 GRANT SELECT ON TABLES TO u1, u2, u3;
+		GRANT SELECT ON s1.t TO w; ALTER DEFAULT PRIVILEGES FOR ROLE owner IN SCHEMA s1 GRANT SELECT ON TABLES TO w`)
+	code, out, errOut := rk(t, "inspect", "--dsn", db.DSN)
+	if code != 0 {
+		t.Fatalf("inspect: %s", errOut)
+	}
+	for _, want := range []string{"inspected_1: {schema: [USAGE], tables: [SELECT]}", "u1: {login: true, access_owned_by: {owner: inspected_1}}",
+		"u3: {login: true, access_owned_by: {owner: inspected_1}}"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("inspect output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "w: {login: true, access_owned_by") {
+		t.Errorf("w reads only s1 but got access to every schema of owner:\n%s", out)
+	}
+	inspected := writeSpec(t, out)
+	if code, out, _ := rk(t, "plan", "-f", inspected, "--dsn", db.DSN); code != 0 {
+		t.Fatalf("the inspected spec is not a no-op (exit %d):\n%s", code, out)
 	}
 }
