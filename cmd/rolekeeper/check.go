@@ -29,7 +29,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		enc.SetIndent("", "  ")
 		err = enc.Encode(report)
 	} else {
-		err = report.WriteText(stdout)
+		err = f.writeText(stdout, report.WriteText)
 	}
 	if err != nil {
 		return err

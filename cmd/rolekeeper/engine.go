@@ -20,8 +20,8 @@ import (
 // dbFlags are the flags shared by commands that read a spec and talk to a database.
 type dbFlags struct {
 	connFlags
-	file   string
-	format string
+	outputFlags
+	file string
 }
 
 func (f *dbFlags) register(fs *flag.FlagSet, needFile bool) {
@@ -29,14 +29,14 @@ func (f *dbFlags) register(fs *flag.FlagSet, needFile bool) {
 	if needFile {
 		fs.StringVar(&f.file, "f", "", "spec file (YAML or JSON)")
 	}
-	fs.StringVar(&f.format, "format", "text", "output format: text or json")
+	f.outputFlags.register(fs, formatsOf(fs.Name()))
 }
 
 func (f *dbFlags) check(needFile bool) error {
 	if needFile && f.file == "" {
 		return &exitError{1, fmt.Errorf("give the spec file with -f FILE")}
 	}
-	return checkFormat(f.format, "text", "json")
+	return checkFormat(f.format, formatsOf(f.fsName)...)
 }
 
 func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
@@ -111,10 +111,8 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	if f.format == "json" {
-		err = p.WriteJSON(stdout)
-	} else {
-		err = p.WriteText(stdout, "Plan")
+	err = f.writePlan(stdout, p, "Plan")
+	if f.format == "text" {
 		if err == nil && out != "" {
 			fmt.Fprintf(stdout, "\nSaved the plan to %s. To apply exactly this plan: rolekeeper apply %s\n", out, out)
 		}
@@ -189,7 +187,7 @@ func runApply(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				err = werr
 			}
 		} else if err == nil {
-			res.Plan.WriteText(stdout, "Applied")
+			err = f.writePlan(stdout, res.Plan, "Applied")
 		}
 	}
 	return err
