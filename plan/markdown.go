@@ -8,7 +8,7 @@ import (
 
 // markdownMarks are the change marks of the Markdown rendering: a diff
 // sign in code, so every Markdown renderer shows it the same way.
-var markdownMarks = map[string]string{
+var markdownMarks = map[Action]string{
 	"create": "`+`", "grant": "`+`", "set": "`~`", "alter": "`~`",
 	"revoke": "`-`", "reset": "`-`", "drop": "`-`", "temporary": "`*`",
 }
@@ -37,7 +37,7 @@ func (p *Plan) WriteMarkdown(w io.Writer, verb string) error {
 		for _, c := range p.Changes {
 			mark := markdownMarks[c.Action]
 			if mark == "" {
-				mark = "`" + c.Action + "`" // an action this version does not know
+				mark = "`" + string(c.Action) + "`" // an action this version does not know
 			}
 			fmt.Fprintf(&b, "- %s %s\n", mark, mdText(c.Summary))
 		}

@@ -11,7 +11,7 @@ func everyAction() *Plan {
 	p := &Plan{Database: "app", Server: "16.4", User: "postgres", Mode: "authoritative",
 		Problems: []string{`role "x_y" needs *ADMIN*`}, Unmanaged: []string{"legacy_user"}}
 	for _, a := range []string{"create", "grant", "set", "alter", "revoke", "reset", "drop", "temporary", "rename"} {
-		p.Changes = append(p.Changes, Change{Action: a, Object: "role", Name: "r_" + a,
+		p.Changes = append(p.Changes, Change{Action: Action(a), Object: "role", Name: "r_" + a,
 			Summary: a + ` role "r_` + a + `"`, SQL: []string{`SELECT '` + a + "```'"}})
 	}
 	return p
