@@ -2,6 +2,7 @@ package apply_test
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -148,4 +149,44 @@ roles:
 		`ALTER ROLE "app" SET "search_path" = 'app', 'public'`)
 	driftCase(t, db, declared, "ALTER ROLE app SET statement_timeout = '1min'",
 		`~ set statement_timeout for role "app" in all databases`)
+}
+
+// A role outside the spec made a member of a managed role by hand gets
+// the managed role's privileges: it is removed unless the spec names it.
+func TestDriftMembersOutsideTheSpec(t *testing.T) {
+	db := pgtest.Fresh(t)
+	s := exampleSpec(t)
+	doApply(t, db, s)
+	db.Exec(t, "SET ROLE postgres; CREATE ROLE outsider LOGIN; RESET ROLE")
+	driftCase(t, db, s, "SET ROLE postgres; GRANT app TO outsider; RESET ROLE",
+		`- remove "outsider" from "app" (a member the spec does not declare)`,
+		`REVOKE "app" FROM "outsider"`)
+	if db.Bool(t, "select pg_has_role('outsider', 'app', 'MEMBER')") {
+		t.Fatal("outsider is still a member of app")
+	}
+
+	// Additive mode reports it and leaves it.
+	additive := mustSpec(t, strings.Replace(exampleYAML(t), "database: app", "database: app\nmode: additive", 1))
+	db.Exec(t, "SET ROLE postgres; GRANT app TO outsider; RESET ROLE")
+	p := doPlan(t, db, additive)
+	if !p.Empty() || !strings.Contains(planText(t, p), `? "outsider" is a member of "app" and the spec does not say so`) {
+		t.Errorf("additive plan should change nothing and list the member outside the spec:\n%s", planText(t, p))
+	}
+
+	// Declared from the group's side, or left to someone else: no change.
+	named := mustSpec(t, strings.Replace(exampleYAML(t), "# the application service\n", "# the application service\n    members: [outsider]\n", 1))
+	expectNoChanges(t, db, named)
+	elsewhere := mustSpec(t, strings.Replace(exampleYAML(t), "# the application service\n", "# the application service\n    members_managed_elsewhere: true\n", 1))
+	expectNoChanges(t, db, elsewhere)
+	db.Exec(t, "SET ROLE postgres; REVOKE app FROM outsider; RESET ROLE")
+	driftCase(t, db, named, "", `GRANT "app" TO "outsider"`)
+}
+
+func exampleYAML(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("../examples/app.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -17,6 +17,7 @@ type differ struct {
 
 	changes  []Change
 	problems []string
+	outside  []string        // what the plan leaves alone that reaches a managed role or schema
 	managed  map[string]bool // declared roles that should exist
 	created  map[string]bool // roles this plan creates
 	dropped  map[string]bool // roles this plan drops
@@ -47,6 +48,7 @@ func Diff(want *state.Database, snap *state.Snapshot, opts Options) *Plan {
 	}
 	d.publicSchema()
 	d.globalDefaults()
+	d.externalMembers()
 	d.extensions()
 	d.temporaryMemberships()
 	sortChanges(d.changes)
@@ -58,6 +60,7 @@ func Diff(want *state.Database, snap *state.Snapshot, opts Options) *Plan {
 		Mode:     "authoritative",
 		Changes:  d.changes,
 		Problems: d.problems,
+		Outside:  d.outside,
 	}
 	if opts.Additive {
 		p.Mode = "additive"

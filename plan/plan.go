@@ -110,6 +110,10 @@ type Plan struct {
 	// Problems are rights the connected user lacks or references that do
 	// not resolve: a plan with problems is not applied.
 	Problems []string `json:"problems"`
+	// Outside lists what reaches a managed role or schema that the plan
+	// leaves alone: the spec cannot say it, or says to leave it (additive
+	// mode, members managed elsewhere).
+	Outside []string `json:"outside_spec"`
 }
 
 // Empty reports whether the plan changes nothing.

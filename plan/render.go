@@ -42,6 +42,12 @@ func (p *Plan) WriteText(w io.Writer, verb string) error {
 	if len(p.Unmanaged) > 0 {
 		fmt.Fprintf(&b, "\nUnmanaged roles (not in the spec, left alone): %s\n", quotedList(p.Unmanaged))
 	}
+	if len(p.Outside) > 0 {
+		b.WriteString("\nOutside the spec (left alone):\n")
+		for _, o := range p.Outside {
+			fmt.Fprintf(&b, "  ? %s\n", o)
+		}
+	}
 	b.WriteString("\n")
 	line := p.SummaryLine()
 	if verb == "Applied" && !p.Empty() {
@@ -87,6 +93,7 @@ type Document struct {
 	Changes       []Change       `json:"changes"`
 	Problems      []string       `json:"problems"`
 	Unmanaged     []string       `json:"unmanaged_roles"`
+	Outside       []string       `json:"outside_spec"`
 	// Applied is set by apply: true once the transaction committed.
 	Applied *bool `json:"applied,omitempty"`
 }
@@ -104,8 +111,9 @@ func (p *Plan) Document() Document {
 		Changes:       p.Changes,
 		Problems:      p.Problems,
 		Unmanaged:     p.Unmanaged,
+		Outside:       p.Outside,
 	}
-	for _, s := range []*[]string{&doc.Problems, &doc.Unmanaged} {
+	for _, s := range []*[]string{&doc.Problems, &doc.Unmanaged, &doc.Outside} {
 		if *s == nil {
 			*s = []string{}
 		}

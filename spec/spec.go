@@ -72,6 +72,10 @@ type Role struct {
 	SettingsInAllDatabases map[string]Setting `yaml:"settings_in_all_databases,omitempty" json:"settings_in_all_databases,omitempty"`
 	// MemberOf lists roles this role is a member of.
 	MemberOf []string `yaml:"member_of,omitempty" json:"member_of"`
+	// Members lists roles that are members of this one, declared or not.
+	Members []string `yaml:"members,omitempty" json:"members,omitempty"`
+	// MembersManagedElsewhere leaves alone members the spec does not name.
+	MembersManagedElsewhere bool `yaml:"members_managed_elsewhere,omitempty" json:"members_managed_elsewhere,omitempty"`
 	// Access maps a schema to a profile name or an inline privilege set.
 	Access map[string]*Access `yaml:"access,omitempty" json:"access"`
 	// AccessOwnedBy maps a role to a profile name or an inline privilege

@@ -73,6 +73,7 @@ func (s *Spec) validate() Errors {
 	}
 	v.memberCycles()
 	v.globalDefaults()
+	v.members()
 	for _, name := range state.SortedKeys(s.Extensions) {
 		path := p("extensions", name)
 		v.identifier(path, name)

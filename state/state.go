@@ -89,7 +89,12 @@ type Role struct {
 	AllDatabaseSettings map[string][]string
 	// MemberOf maps each role this role is a member of to the options of that membership.
 	MemberOf map[string]Membership
-	Auth     Auth
+	// Members lists roles the spec does not declare that are to be members
+	// of this one (desired state only; declared members are in their MemberOf).
+	Members map[string]bool
+	// MembersElsewhere: members the spec does not declare are left alone.
+	MembersElsewhere bool
+	Auth             Auth
 	// PasswordSecret names the secret holding an AuthPassword role's password.
 	PasswordSecret string
 	// Absent marks a role the spec wants removed.
