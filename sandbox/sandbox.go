@@ -88,7 +88,7 @@ func Start(ctx context.Context, opts Options) (_ *Sandbox, err error) {
 	if opts.BinDir == "" {
 		finder := Finder{Version: opts.PGVersion, Fetcher: &Fetcher{Progress: opts.Progress, Terminal: IsTerminal(opts.Progress)}}
 		if opts.BinDir, err = finder.Find(ctx); err != nil {
-			return nil, fmt.Errorf("sandbox: %w", err)
+			return nil, err
 		}
 	} else if !hasServer(opts.BinDir) {
 		return nil, fmt.Errorf("sandbox: %s holds no initdb, pg_ctl and postgres", opts.BinDir)
