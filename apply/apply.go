@@ -121,6 +121,9 @@ func (o *Options) defaults() {
 // rolled back and the database is as it was.
 func Apply(ctx context.Context, conn *pgx.Conn, want *state.Database, opts Options) (res *Result, err error) {
 	opts.defaults()
+	if err := RefuseAdminSecret(opts.Secrets, want); err != nil {
+		return nil, fmt.Errorf("apply: %w", err)
+	}
 	// One round trip: open the transaction, bound the waits, and wait for
 	// any other rolekeeper run on this cluster to finish.
 	if err := begin(ctx, conn, opts); err != nil {
@@ -143,6 +146,7 @@ func Apply(ctx context.Context, conn *pgx.Conn, want *state.Database, opts Optio
 			return &Result{Plan: p}, err
 		}
 	}
+	p.Problems = append(p.Problems, SecretProblems(ctx, opts.Secrets, want)...)
 	res = &Result{Plan: p}
 	if len(p.Problems) > 0 {
 		return res, &ProblemsError{Problems: p.Problems}

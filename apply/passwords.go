@@ -17,6 +17,9 @@ type Secrets struct {
 	// Shape fills the RDS-shaped fields (engine, host, port, dbname) of
 	// secrets rolekeeper creates.
 	Shape credentials.DBSecret
+	// Admin names the admin's own secret (its ID, ARN or SSM reference),
+	// which no role may use (RefuseAdminSecret).
+	Admin []string
 }
 
 // passwordStatement returns the statement that sets a role's password

@@ -47,6 +47,12 @@ func Rotate(ctx context.Context, conn *pgx.Conn, want *state.Database, secrets *
 		}
 		only[r] = true
 	}
+	if err := RefuseAdminSecret(secrets, want, roles...); err != nil {
+		return nil, fmt.Errorf("rotate: %w", err)
+	}
+	if problems := SecretProblems(ctx, secrets, want, roles...); len(problems) > 0 {
+		return nil, fmt.Errorf("rotate: nothing was changed: %w", &ProblemsError{Problems: problems})
+	}
 	var out []Rotation
 	for _, name := range state.SortedKeys(want.Roles) {
 		w := want.Roles[name]
@@ -113,12 +119,4 @@ func rotateOne(ctx context.Context, conn *pgx.Conn, store credentials.Store, w *
 }
 
 // passwordRoles names the present auth: password roles of want.
-func passwordRoles(want *state.Database) []string {
-	var out []string
-	for name, r := range want.Roles {
-		if r.Auth == state.AuthPassword && !r.Absent {
-			out = append(out, name)
-		}
-	}
-	return out
-}
+func passwordRoles(want *state.Database) []string { return passwordRolesIn(want, nil) }

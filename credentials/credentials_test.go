@@ -61,3 +61,24 @@ func TestDBSecretNeverPrintsItsPassword(t *testing.T) {
 		}
 	}
 }
+
+func TestSameSecretByNameARNAndSSMReference(t *testing.T) {
+	arn := "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1234-AbCdEf"
+	for _, c := range []struct {
+		a, b string
+		same bool
+	}{
+		{"rds!db-1234", "rds!db-1234", true},
+		{"rds!db-1234", arn, true},
+		{arn, "/aws/reference/secretsmanager/rds!db-1234", true},
+		{"/aws/reference/secretsmanager/" + arn, "rds!db-1234", true},
+		{"rds!db-1234", "rds!db-12345", false},
+		{"app/reporting", arn, false},
+		{"rds!db", arn, false}, // only the six-character suffix is AWS's
+		{"", "", false},
+	} {
+		if got := credentials.SameSecret(c.a, c.b); got != c.same {
+			t.Errorf("SameSecret(%q, %q) = %v, want %v", c.a, c.b, got, c.same)
+		}
+	}
+}

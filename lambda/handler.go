@@ -121,6 +121,9 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (any, error) 
 
 func decodeEvent(raw json.RawMessage) (Event, error) {
 	var ev Event
+	if err := strictKeys(raw); err != nil {
+		return ev, err
+	}
 	dec := json.NewDecoder(strings.NewReader(string(raw)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&ev); err != nil {
@@ -309,11 +312,7 @@ func (h *Handler) connect(ctx context.Context, log *slog.Logger, database string
 	opts := connect.Options{
 		DSN:      h.dsn(templateInfra),
 		Database: database,
-		Admin: ops.AdminCredential{
-			Secret:       first(h.getenv("ROLEKEEPER_ADMIN_SECRET"), h.getenv("DB_PASSWORD_SECRET_ARN")),
-			SSMParameter: first(h.getenv("ROLEKEEPER_ADMIN_SSM_PARAMETER"), h.getenv("DB_PASSWORD_PARAM_NAME")),
-			IAM:          h.getenv("ROLEKEEPER_ADMIN_IAM") == "true",
-		}.Source(h.awsConfig),
+		Admin:    h.admin().Source(h.awsConfig),
 		RetryFor: retry,
 		Log:      log,
 	}
@@ -359,7 +358,17 @@ func (h *Handler) dsn(templateInfra bool) string {
 // is configured) and IAM token signing.
 func (h *Handler) session(ctx context.Context, conn *pgx.Conn) (ops.Session, error) {
 	store, err := ops.SecretStore(ctx, "", h.awsConfig)
-	return ops.Session{Conn: conn, Store: store, Tokens: ops.Tokens(h.awsConfig)}, err
+	return ops.Session{Conn: conn, Store: store, Tokens: ops.Tokens(h.awsConfig), AdminSecrets: h.admin().SecretIDs()}, err
+}
+
+// admin says where the admin password comes from: rolekeeper's variables,
+// else template-infra's.
+func (h *Handler) admin() ops.AdminCredential {
+	return ops.AdminCredential{
+		Secret:       first(h.getenv("ROLEKEEPER_ADMIN_SECRET"), h.getenv("DB_PASSWORD_SECRET_ARN")),
+		SSMParameter: first(h.getenv("ROLEKEEPER_ADMIN_SSM_PARAMETER"), h.getenv("DB_PASSWORD_PARAM_NAME")),
+		IAM:          h.getenv("ROLEKEEPER_ADMIN_IAM") == "true",
+	}
 }
 
 func first(vals ...string) string {

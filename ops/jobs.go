@@ -25,6 +25,9 @@ type Session struct {
 	Store credentials.Store
 	// Tokens signs IAM tokens for check; nil: IAM users log in without one.
 	Tokens credentials.TokenFunc
+	// AdminSecrets name the admin's own secret (AdminCredential.SecretIDs),
+	// which no role's password_secret may name.
+	AdminSecrets []string
 }
 
 // Database is the name of the connected database.
@@ -37,13 +40,25 @@ func (s Session) Secrets() *apply.Secrets {
 		return nil
 	}
 	c := s.Conn.Config()
-	return &apply.Secrets{Store: s.Store,
+	return &apply.Secrets{Store: s.Store, Admin: s.AdminSecrets,
 		Shape: credentials.DBSecret{Engine: "postgres", Host: c.Host, Port: int(c.Port), DBName: c.Database}}
 }
 
 // Plan computes what apply would change, without changing anything.
+// A role whose password_secret is the admin's own is refused before
+// anything is read; a secret that holds another user's credential is a
+// problem of the plan.
 func (s Session) Plan(ctx context.Context, sp *spec.Spec) (*plan.Plan, error) {
-	return apply.Plan(ctx, s.Conn, sp.Desired(s.Database()), plan.Options{Additive: sp.Additive()})
+	want := sp.Desired(s.Database())
+	if err := apply.RefuseAdminSecret(s.Secrets(), want); err != nil {
+		return nil, err
+	}
+	p, err := apply.Plan(ctx, s.Conn, want, plan.Options{Additive: sp.Additive()})
+	if err != nil {
+		return nil, err
+	}
+	p.Problems = append(p.Problems, apply.SecretProblems(ctx, s.Secrets(), want)...)
+	return p, nil
 }
 
 // Apply converges the database to the spec in one transaction. opts
@@ -57,9 +72,13 @@ func (s Session) Apply(ctx context.Context, sp *spec.Spec, opts apply.Options) (
 
 // Check logs in as each login role of the spec and proves its rights.
 func (s Session) Check(ctx context.Context, sp *spec.Spec) (*verify.Report, error) {
+	want := sp.Desired(s.Database())
+	if err := apply.RefuseAdminSecret(s.Secrets(), want); err != nil {
+		return nil, err
+	}
 	return verify.Check(ctx, verify.Options{
 		Admin:      s.Conn,
-		Want:       sp.Desired(s.Database()),
+		Want:       want,
 		Credential: verify.StoreCredential(s.Store, s.Tokens, s.Conn.Config()),
 	})
 }

@@ -31,6 +31,19 @@ type AdminCredential struct {
 	IAM          bool
 }
 
+// SecretIDs names the admin's own secret as given (a Secrets Manager ID or
+// ARN, an SSM parameter, which may reference a secret): no user's
+// password_secret may be one of them.
+func (a AdminCredential) SecretIDs() []string {
+	var ids []string
+	for _, id := range []string{a.Secret, a.SSMParameter} {
+		if id != "" {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
 // Source returns the admin password's source, nil for the DSN.
 func (a AdminCredential) Source(load AWSLoader) credentials.AdminSource {
 	switch {

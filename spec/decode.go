@@ -141,6 +141,10 @@ func (d *decoder) scalar(n *yaml.Node, v reflect.Value) {
 		d.typeError(n, v.Type())
 		return
 	}
+	if isInteger(v.Kind()) && !integerLiteral(n) {
+		d.errorf(n, "must be a whole number written in decimal, not %q", n.Value)
+		return
+	}
 	if err := n.Decode(v.Addr().Interface()); err != nil {
 		var te *yaml.TypeError
 		if errors.As(err, &te) {

@@ -72,6 +72,7 @@ func (s *Spec) validate() Errors {
 		v.role(name, s.Roles[name])
 	}
 	v.memberCycles()
+	v.sharedSecrets()
 	v.globalDefaults()
 	v.members()
 	for _, name := range state.SortedKeys(s.Extensions) {
@@ -90,6 +91,7 @@ func (s *Spec) validate() Errors {
 	for _, name := range state.SortedKeys(s.DatabaseSettings) {
 		v.setting(p("database_settings", name), name, s.DatabaseSettings[name])
 	}
+	v.distinctSettingNames(p("database_settings"), s.DatabaseSettings)
 	return v.errs
 }
 
@@ -191,9 +193,7 @@ func (v *validator) role(name string, r *Role) {
 	if r.PasswordSecret != "" && r.Auth != "password" {
 		v.add(append(path, "password_secret"), "only a role with auth: password has a password secret")
 	}
-	if r.ConnectionLimit != nil && *r.ConnectionLimit < -1 {
-		v.add(append(path, "connection_limit"), "must be -1 (no limit) or more, not %d", *r.ConnectionLimit)
-	}
+	v.connectionLimit(append(path, "connection_limit"), r.ConnectionLimit)
 	if r.ValidUntil != "" {
 		if _, err := ParseValidUntil(r.ValidUntil); err != nil {
 			v.add(append(path, "valid_until"), "%v", err)
@@ -202,9 +202,11 @@ func (v *validator) role(name string, r *Role) {
 	for _, k := range state.SortedKeys(r.Settings) {
 		v.setting(append(path, "settings", k), k, r.Settings[k])
 	}
+	v.distinctSettingNames(append(append([]string{}, path...), "settings"), r.Settings)
 	for _, k := range state.SortedKeys(r.SettingsInAllDatabases) {
 		v.setting(append(path, "settings_in_all_databases", k), k, r.SettingsInAllDatabases[k])
 	}
+	v.distinctSettingNames(append(append([]string{}, path...), "settings_in_all_databases"), r.SettingsInAllDatabases)
 	for i, m := range r.MemberOf {
 		mp := append(append([]string{}, path...), "member_of", fmt.Sprint(i))
 		if !v.identifier(mp, m) {

@@ -37,11 +37,16 @@ func (c *connFlags) register(fs *flag.FlagSet) {
 // credentials chain, AWS_ENDPOINT_URL and the per-service endpoint variables.
 func awsConfig(ctx context.Context) (aws.Config, error) { return config.LoadDefaultConfig(ctx) }
 
+// admin says where the admin password comes from.
+func (c *connFlags) admin() ops.AdminCredential {
+	return ops.AdminCredential{Secret: c.adminSecret, SSMParameter: c.adminParam, IAM: c.adminIAM}
+}
+
 func (c *connFlags) options(database string) connect.Options {
 	return connect.Options{
 		DSN:      c.dsn,
 		Database: database,
-		Admin:    ops.AdminCredential{Secret: c.adminSecret, SSMParameter: c.adminParam, IAM: c.adminIAM}.Source(awsConfig),
+		Admin:    c.admin().Source(awsConfig),
 		RetryFor: c.connectRetry,
 	}
 }
@@ -55,5 +60,5 @@ func (c *connFlags) connect(ctx context.Context, database string) (*pgx.Conn, er
 // configured) and how IAM tokens are signed.
 func (c *connFlags) session(ctx context.Context, conn *pgx.Conn) (ops.Session, error) {
 	store, err := ops.SecretStore(ctx, c.secretsDir, awsConfig)
-	return ops.Session{Conn: conn, Store: store, Tokens: ops.Tokens(awsConfig)}, err
+	return ops.Session{Conn: conn, Store: store, Tokens: ops.Tokens(awsConfig), AdminSecrets: c.admin().SecretIDs()}, err
 }
