@@ -12,7 +12,7 @@ func TestTyposGetSuggestions(t *testing.T) {
 	}{
 		{[]string{"aply"}, `unknown command "aply" (did you mean "apply"?)`},
 		{[]string{"plan", "-fromat", "json"}, `unknown flag -fromat (did you mean --format?)`},
-		{[]string{"plan", "-f", example, "--format", "jsno"}, `--format must be text or json, not "jsno" (did you mean "json"?)`},
+		{[]string{"plan", "-f", example, "--format", "jsno"}, `--format must be text, json or markdown, not "jsno" (did you mean "json"?)`},
 		{[]string{"validate", "-f", writeSpec(t, "roles:\n  app:\n    auht: iam\n")}, `unknown field "auht" in role (did you mean "auth"?)`},
 	}
 	for _, c := range cases {
