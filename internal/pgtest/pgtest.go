@@ -29,11 +29,20 @@ func Main(m *testing.M) {
 	if testing.Short() {
 		os.Exit(m.Run())
 	}
+	bin := os.Getenv("ROLEKEEPER_TEST_PG_BIN")
+	if bin == "" {
+		// Found (or downloaded, on a first run without PostgreSQL) outside
+		// the start-up timeout: a download takes as long as the network does.
+		var err error
+		if bin, err = (sandbox.Finder{Fetcher: &sandbox.Fetcher{Progress: os.Stderr}}).Find(context.Background()); err != nil {
+			fmt.Fprintf(os.Stderr, "pgtest: cannot start PostgreSQL: %v\n", err)
+			os.Exit(1)
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	var err error
 	Server, err = sandbox.Start(ctx, sandbox.Options{
-		BinDir:   os.Getenv("ROLEKEEPER_TEST_PG_BIN"),
-		Progress: os.Stderr,
+		BinDir: bin,
 		Settings: map[string]string{
 			// Every statement lands in the server log, so tests can count
 			// writes and search for leaked secrets.
