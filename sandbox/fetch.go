@@ -278,6 +278,13 @@ func (f *Fetcher) Fetch(ctx context.Context, want string) (string, error) {
 	if bin, ok := f.Cached(version); ok {
 		return bin, nil
 	}
+	// Under the lock, partial files are left over from a run that was killed.
+	for _, pattern := range []string{".download-*", ".unpack-*"} {
+		left, _ := filepath.Glob(filepath.Join(cache, pattern))
+		for _, l := range left {
+			os.RemoveAll(l)
+		}
+	}
 	start := time.Now()
 	tmp, err := f.download(ctx, tarURL, cache, pkg+"@"+version, dist.UnpackedSize, sum)
 	if err != nil {

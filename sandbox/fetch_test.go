@@ -177,6 +177,9 @@ func TestFetchVerifiesUnpacksLinksAndReuses(t *testing.T) {
 	reg := newRegistry(t, tgz, setIntegrity("16.14.0-beta.17", sri(tgz)))
 	var progress bytes.Buffer
 	f := reg.fetcher(t, &progress)
+	// What a killed run leaves behind is swept.
+	os.WriteFile(filepath.Join(f.CacheDir, ".download-123.tgz"), []byte("partial"), 0o644)
+	os.MkdirAll(filepath.Join(f.CacheDir, ".unpack-456", "bin"), 0o755)
 
 	bin, err := f.Fetch(context.Background(), "16")
 	if err != nil {
