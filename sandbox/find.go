@@ -63,10 +63,6 @@ type Finder struct {
 	SystemDirs []string
 }
 
-// FindBinDir finds PostgreSQL server binaries as Finder{}.Find does:
-// the machine's, else a cached or fresh download of the newest major.
-func FindBinDir(ctx context.Context) (string, error) { return Finder{}.Find(ctx) }
-
 // Find returns a directory holding initdb, pg_ctl and postgres.
 func (f Finder) Find(ctx context.Context) (string, error) {
 	getenv := f.Getenv
