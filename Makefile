@@ -30,8 +30,11 @@ clean:
 
 # Benchmarks against the floor (see bench/main.go). `make bench` is the
 # full size whose table the README shows; CI runs the quick size.
+# ldap2pg, measured beside rolekeeper when its binary is there (LDAP2PG=path).
+LDAP2PG ?= $(wildcard /work/shared/peers/ldap2pg/ldap2pg)
+
 bench: build
-	$(GO) run ./bench -bin $(BIN) -size full
+	$(GO) run ./bench -bin $(BIN) -size full $(if $(LDAP2PG),-ldap2pg $(LDAP2PG))
 
 bench-quick: build
 	$(GO) run ./bench -bin $(BIN) -size quick

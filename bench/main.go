@@ -1,11 +1,15 @@
-// Command bench measures rolekeeper against the floor: for each scenario it
-// starts a sandbox, runs the built binary through a counting proxy (wall
-// time of the whole process, round trips, statements read and written, peak
-// RSS), and runs a hand-written SQL script that reaches the same end state
-// with `psql -1 -f` on the same server, then prints a table with our
-// figures as ratios to the floor.
+// Command bench measures rolekeeper against the floor and against ldap2pg:
+// for each scenario it starts a sandbox, runs the built binary through a
+// counting proxy (wall time of the whole process, round trips, statements
+// read and written, peak RSS), runs a hand-written SQL script that reaches
+// the same end state with `psql -1 -f` on the same server (the floor), and,
+// with -ldap2pg, runs ldap2pg on the same layout from the same starting
+// state (its configuration: peer.go), then prints one table with the three
+// side by side. For the L-type scenarios it also adopts the converged
+// database as a user would: `rolekeeper inspect`, then validate, plan and
+// apply of the spec it wrote.
 //
-//	go run ./bench -bin bin/rolekeeper -size full
+//	go run ./bench -bin bin/rolekeeper -size full -ldap2pg path/to/ldap2pg
 //
 // -size quick runs reduced scenarios (CI); -size full the ones in the README.
 // It exits 1 when a no-op apply writes anything: a correctness regression,
@@ -31,21 +35,30 @@ import (
 )
 
 type measurement struct {
-	scenario, step string
-	wall           time.Duration
-	c              counts
-	rssKB          int64
-	floor          *measurement
+	wall    time.Duration
+	c       counts
+	rssKB   int64
+	stopped bool // killed at the time limit: wall is the limit
+}
+
+// row is one step of a scenario: rolekeeper, ldap2pg and the floor, each
+// nil when it does not take that step.
+type row struct {
+	scenario, step  string
+	rk, peer, floor *measurement
+	note            string
 }
 
 type harness struct {
-	bin, psql string
-	sb        *sandbox.Sandbox
-	px        *proxy
-	work      string
-	rows      []measurement
-	failures  []string
-	repeat    int
+	bin, psql   string
+	peer        string        // ldap2pg binary; "" to leave it out
+	peerTimeout time.Duration // bound on one ldap2pg run
+	sb          *sandbox.Sandbox
+	px          *proxy
+	work        string
+	rows        []row
+	failures    []string
+	repeat      int
 }
 
 func main() {
@@ -54,8 +67,10 @@ func main() {
 	pgBin := flag.String("pg-bin", "", "PostgreSQL server binaries (default: as the sandbox finds them)")
 	psql := flag.String("psql", "", "psql for the floor (default: on PATH or next to the server binaries, else /usr/lib/postgresql/*/bin)")
 	only := flag.String("scenarios", "", "comma-separated scenario names to run (default: all)")
+	peer := flag.String("ldap2pg", "", "ldap2pg binary to measure beside rolekeeper (default: none)")
+	peerTimeout := flag.Duration("ldap2pg-timeout", 60*time.Second, "stop one ldap2pg run after this long (its first run on L takes minutes)")
 	flag.Parse()
-	if err := run(*bin, *size, *pgBin, *psql, *only); err != nil {
+	if err := run(*bin, *size, *pgBin, *psql, *only, *peer, *peerTimeout); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -83,7 +98,7 @@ func scenarios(size string) ([]*scenario, error) {
 	return nil, fmt.Errorf("-size must be quick or full, not %q", size)
 }
 
-func run(bin, size, pgBin, psql, only string) error {
+func run(bin, size, pgBin, psql, only, peer string, peerTimeout time.Duration) error {
 	list, err := scenarios(size)
 	if err != nil {
 		return err
@@ -92,6 +107,12 @@ func run(bin, size, pgBin, psql, only string) error {
 		return fmt.Errorf("build the binary first (make build): %w", err)
 	}
 	bin, _ = filepath.Abs(bin)
+	if peer != "" {
+		if _, err := os.Stat(peer); err != nil {
+			return fmt.Errorf("-ldap2pg: %w", err)
+		}
+		peer, _ = filepath.Abs(peer)
+	}
 	if psql == "" {
 		psql = findPsql(pgBin)
 	}
@@ -113,13 +134,16 @@ func run(bin, size, pgBin, psql, only string) error {
 		return err
 	}
 	defer os.RemoveAll(work)
-	h := &harness{bin: bin, psql: psql, sb: sb, px: px, work: work, repeat: 3}
-	fmt.Printf("rolekeeper bench (%s) on PostgreSQL %d, %s, %d cores\n", size, sb.Major, time.Now().UTC().Format("2006-01-02"), numCPU())
+	h := &harness{bin: bin, psql: psql, peer: peer, peerTimeout: peerTimeout, sb: sb, px: px, work: work, repeat: 3}
+	fmt.Printf("rolekeeper bench (%s) on PostgreSQL %d, %s, %s, %d cores\n", size, sb.Major, time.Now().UTC().Format("2006-01-02 15:04 MST"), cpuModel(), numCPU())
+	if err := h.startup(); err != nil {
+		return err
+	}
 	for _, sc := range list {
 		if only != "" && !contains(strings.Split(only, ","), sc.name) {
 			continue
 		}
-		fmt.Fprintf(os.Stderr, "scenario %s: %d roles, %d schemas x %d tables\n", sc.name, sc.roles, sc.schema, sc.tables)
+		fmt.Fprintf(os.Stderr, "scenario %s: %d roles, %d schemas x %d tables (%s)\n", sc.name, sc.roles, sc.schema, sc.tables, time.Now().Format("15:04:05"))
 		if err := h.scenario(ctx, sc); err != nil {
 			return fmt.Errorf("scenario %s: %w", sc.name, err)
 		}
@@ -133,11 +157,17 @@ func run(bin, size, pgBin, psql, only string) error {
 
 func (h *harness) scenario(ctx context.Context, sc *scenario) error {
 	// Scenario names such as "L/4" are not file names.
-	specFile := filepath.Join(h.work, strings.ReplaceAll(sc.name, "/", "-")+".yaml")
+	base := filepath.Join(h.work, strings.ReplaceAll(sc.name, "/", "-"))
+	specFile := base + ".yaml"
 	if err := os.WriteFile(specFile, []byte(sc.spec), 0o600); err != nil {
 		return err
 	}
-	// The floor, from the same starting point.
+	first := &row{scenario: sc.name, step: "first apply"}
+	noop := &row{scenario: sc.name, step: "no-op apply"}
+	plan := &row{scenario: sc.name, step: "plan (no changes)"}
+	repair := &row{scenario: sc.name, step: fmt.Sprintf("drift repair (%g%%)", sc.drift*100)}
+
+	// The floor, from the starting state, then its drift repair.
 	if err := h.reset(ctx, sc.setup); err != nil {
 		return err
 	}
@@ -145,51 +175,84 @@ func (h *harness) scenario(ctx context.Context, sc *scenario) error {
 	if err != nil {
 		return fmt.Errorf("floor: %w", err)
 	}
-	var driftFloor measurement
+	first.floor = &floor
 	if sc.driftSQL != "" {
 		if err := h.super(ctx, sc.driftSQL); err != nil {
 			return err
 		}
-		if driftFloor, err = h.runFloor(sc.driftFloor); err != nil {
+		df, err := h.runFloor(sc.driftFloor)
+		if err != nil {
 			return fmt.Errorf("drift floor: %w", err)
 		}
+		repair.floor = &df
 	}
+	if h.peer != "" {
+		// ldap2pg on the end state: its no-op and its check, then its
+		// repair of the same drift.
+		if err := h.peerSteps(ctx, sc, base, noop, plan); err != nil {
+			return err
+		}
+		if sc.driftSQL != "" {
+			if err := h.super(ctx, sc.driftSQL); err != nil {
+				return err
+			}
+			m, err := h.runPeer(base, "--real")
+			if err != nil {
+				return err
+			}
+			repair.peer = &m
+		}
+	}
+	if h.peer != "" {
+		// ldap2pg's first run, from the starting state.
+		if err := h.reset(ctx, sc.setup); err != nil {
+			return err
+		}
+		m, err := h.runPeer(base, "--real")
+		if err != nil {
+			return err
+		}
+		first.peer = &m
+	}
+
 	// rolekeeper.
 	if err := h.reset(ctx, sc.setup); err != nil {
 		return err
 	}
 	secrets := filepath.Join(h.work, "secrets-"+strconv.Itoa(len(h.rows)))
 	args := []string{"-f", specFile, "--secrets-dir", secrets}
-	first, err := h.runOnce(append([]string{"apply"}, args...))
+	fm, err := h.runOnce(append([]string{"apply"}, args...))
 	if err != nil {
 		return err
 	}
-	h.add(sc.name, "first apply", first, &floor)
-	noop, err := h.runMedian(append([]string{"apply"}, args...))
+	first.rk = &fm
+	nm, err := h.runMedian(append([]string{"apply"}, args...))
 	if err != nil {
 		return err
 	}
-	h.add(sc.name, "no-op apply", noop, nil)
-	if noop.c.Writes > 0 {
-		h.failures = append(h.failures, fmt.Sprintf("%s: the no-op apply sent %d writes", sc.name, noop.c.Writes))
+	noop.rk = &nm
+	if nm.c.Writes > 0 {
+		h.failures = append(h.failures, fmt.Sprintf("%s: the no-op apply sent %d writes", sc.name, nm.c.Writes))
 	}
-	if sc.name == "S" && noop.c.RoundTrips > 5 {
-		h.failures = append(h.failures, fmt.Sprintf("S: the no-op apply took %d round trips (target: at most 5)", noop.c.RoundTrips))
+	if sc.name == "S" && nm.c.RoundTrips > 3 {
+		h.failures = append(h.failures, fmt.Sprintf("S: the no-op apply took %d round trips (target: at most 3)", nm.c.RoundTrips))
 	}
-	pl, err := h.runMedian(append([]string{"plan"}, args...))
+	pm, err := h.runMedian(append([]string{"plan"}, args...))
 	if err != nil {
 		return err
 	}
-	h.add(sc.name, "plan (no changes)", pl, nil)
+	plan.rk = &pm
+	h.rows = append(h.rows, *first, *noop, *plan)
 	if sc.driftSQL != "" {
 		if err := h.super(ctx, sc.driftSQL); err != nil {
 			return err
 		}
-		repair, err := h.runOnce(append([]string{"apply"}, args...))
+		rm, err := h.runOnce(append([]string{"apply"}, args...))
 		if err != nil {
 			return err
 		}
-		h.add(sc.name, fmt.Sprintf("drift repair (%g%%)", sc.drift*100), repair, &driftFloor)
+		repair.rk = &rm
+		h.rows = append(h.rows, *repair)
 		after, err := h.runOnce(append([]string{"plan"}, args...))
 		if err != nil {
 			return err
@@ -198,12 +261,144 @@ func (h *harness) scenario(ctx context.Context, sc *scenario) error {
 			h.failures = append(h.failures, sc.name+": plan after the repair wrote something")
 		}
 	}
+	if sc.roles > 3 {
+		return h.inspectSteps(sc, base, secrets)
+	}
 	return nil
 }
 
-func (h *harness) add(sc, step string, m measurement, floor *measurement) {
-	m.scenario, m.step, m.floor = sc, step, floor
-	h.rows = append(h.rows, m)
+// inspectSteps adopts the converged database as a user would: the spec
+// `rolekeeper inspect` writes, then validate, plan and apply of that spec.
+func (h *harness) inspectSteps(sc *scenario, base, secrets string) error {
+	cmd := exec.Command(h.bin, "inspect")
+	cmd.Env = append(os.Environ(), h.env()...)
+	h.px.take()
+	var out, errOut strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("inspect: %v\n%s", err, tail(errOut.String()))
+	}
+	m := measurement{wall: time.Since(start), c: h.px.take()}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		m.rssKB = ru.Maxrss
+	}
+	file := base + "-inspected.yaml"
+	if err := os.WriteFile(file, []byte(out.String()), 0o600); err != nil {
+		return err
+	}
+	lines := strings.Count(out.String(), "\n")
+	h.rows = append(h.rows, row{scenario: sc.name, step: "inspect", rk: &m,
+		note: fmt.Sprintf("writes a spec of %d lines, %d KB", lines, len(out.String())/1024)})
+	if v, err := h.runMedian([]string{"validate", "-f", file}); err != nil {
+		return err
+	} else {
+		h.rows = append(h.rows, row{scenario: sc.name, step: "validate (inspected spec)", rk: &v})
+	}
+	args := []string{"-f", file, "--secrets-dir", secrets}
+	pl, err := h.runMedian(append([]string{"plan"}, args...))
+	if err != nil {
+		return err
+	}
+	ap, err := h.runMedian(append([]string{"apply"}, args...))
+	if err != nil {
+		return err
+	}
+	h.rows = append(h.rows, row{scenario: sc.name, step: "plan (inspected spec)", rk: &pl},
+		row{scenario: sc.name, step: "no-op apply (inspected spec)", rk: &ap})
+	if pl.c.Writes > 0 || ap.c.Writes > 0 {
+		h.failures = append(h.failures, sc.name+": the inspected spec is not a no-op")
+	}
+	return nil
+}
+
+// peerSteps runs ldap2pg on the converged state: a no-op run and a check.
+func (h *harness) peerSteps(ctx context.Context, sc *scenario, base string, noop, plan *row) error {
+	if err := os.WriteFile(base+"-ldap2pg.yml", []byte(sc.peer), 0o600); err != nil {
+		return err
+	}
+	// One run first: ldap2pg's configuration covers less than the spec
+	// (see peer.go), and what it then changes is its own first run's work.
+	if _, err := h.runPeer(base, "--real"); err != nil {
+		return err
+	}
+	if os.Getenv("BENCH_DEBUG") != "" {
+		cmd := exec.Command(h.peer, "-c", base+"-ldap2pg.yml", "--check")
+		cmd.Env = append(os.Environ(), h.peerEnv()...)
+		out, _ := cmd.CombinedOutput()
+		fmt.Fprintf(os.Stderr, "%s\n", out)
+	}
+	var runs, checks []measurement
+	for i := 0; i < h.repeat; i++ {
+		m, err := h.runPeer(base, "--real")
+		if err != nil {
+			return err
+		}
+		runs = append(runs, m)
+		if m, err = h.runPeer(base, "--check"); err != nil {
+			return err
+		}
+		checks = append(checks, m)
+	}
+	r, c := median(runs), median(checks)
+	noop.peer, plan.peer = &r, &c
+	if r.c.Writes > 0 {
+		noop.note = fmt.Sprintf("ldap2pg's no-op wrote %d statements", r.c.Writes)
+	}
+	return nil
+}
+
+// runPeer runs ldap2pg with its configuration for the scenario, as the
+// superuser (see peer.go), stopped at the time limit.
+func (h *harness) runPeer(base, mode string) (measurement, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), h.peerTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, h.peer, "-c", base+"-ldap2pg.yml", mode, "-q")
+	cmd.Env = append(os.Environ(), h.peerEnv()...)
+	m, err := h.measure(cmd)
+	if ctx.Err() != nil {
+		return measurement{wall: h.peerTimeout, c: m.c, stopped: true}, nil
+	}
+	return m, err
+}
+
+func (h *harness) peerEnv() []string {
+	return []string{"PGHOST=127.0.0.1", "PGPORT=" + strconv.Itoa(h.px.port()), "PGUSER=" + sandbox.SuperUser,
+		"PGPASSWORD=" + h.sb.SuperPassword, "PGDATABASE=app", "PGSSLMODE=disable"}
+}
+
+// startup measures process start-up: `rolekeeper version` against
+// `ldap2pg --version`, the median of many runs.
+func (h *harness) startup() error {
+	r := row{scenario: "-", step: "start-up (version)"}
+	run := func(bin string, args ...string) (*measurement, error) {
+		var ms []measurement
+		for i := 0; i < 21; i++ {
+			m, err := h.measure(exec.Command(bin, args...))
+			if err != nil {
+				return nil, err
+			}
+			ms = append(ms, m)
+		}
+		m := median(ms)
+		return &m, nil
+	}
+	var err error
+	if r.rk, err = run(h.bin, "version"); err != nil {
+		return err
+	}
+	if h.peer != "" {
+		if r.peer, err = run(h.peer, "--version"); err != nil {
+			return err
+		}
+	}
+	h.rows = append(h.rows, r)
+	return nil
+}
+
+func median(ms []measurement) measurement {
+	sort.Slice(ms, func(i, j int) bool { return ms[i].wall < ms[j].wall })
+	return ms[len(ms)/2]
 }
 
 // reset drops everything earlier runs made and runs the setup as the superuser.
@@ -262,8 +457,7 @@ func (h *harness) runMedian(args []string) (measurement, error) {
 		}
 		ms = append(ms, m)
 	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].wall < ms[j].wall })
-	return ms[len(ms)/2], nil
+	return median(ms), nil
 }
 
 func (h *harness) runFloor(sql string) (measurement, error) {
@@ -288,31 +482,83 @@ func (h *harness) measure(cmd *exec.Cmd) (measurement, error) {
 	start := time.Now()
 	err := cmd.Run()
 	wall := time.Since(start)
-	if code := cmd.ProcessState.ExitCode(); err != nil && !(code == 2 && cmd.Args[1] == "plan") {
+	if cmd.ProcessState == nil {
+		return measurement{}, fmt.Errorf("%s: %v", cmd.Path, err)
+	}
+	if code := cmd.ProcessState.ExitCode(); err != nil && !(code == 2 && cmd.Args[1] == "plan") && !(code == 1 && contains(cmd.Args, "--check")) && !(code == -1 && contains(cmd.Args, "--real")) {
 		return measurement{}, fmt.Errorf("%s: %v\n%s", strings.Join(cmd.Args[:2], " "), err, tail(out.String()))
 	}
-	time.Sleep(20 * time.Millisecond) // let the proxy count the last messages
-	m := measurement{wall: wall, c: h.px.take()}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		m.rssKB = ru.Maxrss
+	if len(cmd.Args) > 1 && (cmd.Args[1] == "version" || cmd.Args[1] == "--version") {
+		return measurement{wall: wall, rssKB: maxRSS(cmd)}, nil
 	}
-	return m, nil
+	time.Sleep(20 * time.Millisecond) // let the proxy count the last messages
+	return measurement{wall: wall, c: h.px.take(), rssKB: maxRSS(cmd)}, nil
 }
 
 func (h *harness) print() {
 	fmt.Println()
-	fmt.Printf("| scenario | step | wall | round trips | reads | writes | peak RSS | floor wall | floor round trips | floor writes | wall vs floor |\n")
-	fmt.Printf("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
-	for _, m := range h.rows {
-		fl := "| | | |"
-		if m.floor != nil {
-			fl = fmt.Sprintf("| %s | %d | %d | %.2fx |", ms(m.floor.wall), m.floor.c.RoundTrips, m.floor.c.Writes, float64(m.wall)/float64(m.floor.wall))
-		} else {
-			fl += " |"
+	fmt.Println("| scenario | step | rolekeeper | round trips | writes | peak RSS | ldap2pg | round trips | writes | peak RSS | floor | floor writes | vs ldap2pg | vs floor |")
+	fmt.Println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, r := range h.rows {
+		cells := []string{r.scenario, r.step}
+		for _, m := range []*measurement{r.rk, r.peer} {
+			if m == nil {
+				cells = append(cells, "", "", "", "")
+				continue
+			}
+			cells = append(cells, wall(m), strconv.Itoa(m.c.RoundTrips), strconv.Itoa(m.c.Writes), fmt.Sprintf("%.0f MB", float64(m.rssKB)/1024))
 		}
-		fmt.Printf("| %s | %s | %s | %d | %d | %d | %.0f MB %s\n", m.scenario, m.step, ms(m.wall), m.c.RoundTrips, m.c.Reads, m.c.Writes, float64(m.rssKB)/1024, fl)
+		if r.floor != nil {
+			cells = append(cells, wall(r.floor), strconv.Itoa(r.floor.c.Writes))
+		} else {
+			cells = append(cells, "", "")
+		}
+		cells = append(cells, ratio(r.rk, r.peer), ratio(r.rk, r.floor))
+		line := "| " + strings.Join(cells, " | ") + " |"
+		if r.note != "" {
+			line += " " + r.note
+		}
+		fmt.Println(line)
 	}
-	fmt.Println("\nRound trips count client Query and Sync messages after the connection is up; reads and writes count statements; the floor is `psql -1 -f` of hand-written SQL (one statement per schema and privilege set, all grantees in each) on the same server from the same state.")
+	fmt.Println("\nWall time of the whole process (median of 3 for no-op steps, of 21 for start-up); round trips count client Query and Sync messages after the connection is up; writes count statements that change the catalog. The floor is `psql -1 -f` of hand-written SQL (one statement per schema and privilege set, all grantees in each). ldap2pg runs as the superuser with the configuration in bench/peer.go; \">\" marks a run stopped at the time limit (-ldap2pg-timeout).")
+}
+
+func wall(m *measurement) string {
+	if m.stopped {
+		return "> " + ms(m.wall)
+	}
+	return ms(m.wall)
+}
+
+func ratio(a, b *measurement) string {
+	if a == nil || b == nil {
+		return ""
+	}
+	x := float64(a.wall) / float64(b.wall)
+	if b.stopped {
+		return fmt.Sprintf("< %.2fx", x)
+	}
+	if x < 0.1 {
+		return fmt.Sprintf("%.3fx", x)
+	}
+	return fmt.Sprintf("%.2fx", x)
+}
+
+func maxRSS(cmd *exec.Cmd) int64 {
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		return ru.Maxrss
+	}
+	return 0
+}
+
+func cpuModel() string {
+	b, _ := os.ReadFile("/proc/cpuinfo")
+	for _, l := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown CPU"
 }
 
 func ms(d time.Duration) string {

@@ -22,6 +22,7 @@ type scenario struct {
 
 	setup      string
 	spec       string
+	peer       string // ldap2pg's configuration for the same layout
 	floor      string
 	driftSQL   string // revokes, as the superuser
 	driftFloor string // the floor's repair
@@ -31,7 +32,8 @@ func roleName(i int) string   { return fmt.Sprintf("u%04d", i) }
 func schemaName(i int) string { return fmt.Sprintf("s%02d", i) }
 func tableName(i int) string  { return fmt.Sprintf("t%03d", i) }
 
-// standard is scenario S: the demo spec on an empty database.
+// standard is scenario S: the demo spec on a database where the migrator
+// role and its schema exist.
 func standard() (*scenario, error) {
 	spec, err := os.ReadFile("examples/app.yaml")
 	if err != nil {
@@ -46,7 +48,7 @@ func standard() (*scenario, error) {
 		return nil, err
 	}
 	floor := strings.Join([]string{
-		`CREATE ROLE migrator LOGIN`,
+		`ALTER ROLE migrator LOGIN`,
 		`CREATE ROLE app LOGIN`,
 		`CREATE ROLE reporting LOGIN CONNECTION LIMIT 5 PASSWORD '` + verifier + `'`,
 		`ALTER ROLE reporting IN DATABASE app SET statement_timeout = '30s'`,
@@ -55,7 +57,6 @@ func standard() (*scenario, error) {
 		`GRANT CONNECT ON DATABASE app TO app, migrator, reporting`,
 		`ALTER DATABASE app SET search_path = 'app'`,
 		`GRANT migrator TO postgres`,
-		`CREATE SCHEMA app AUTHORIZATION migrator`,
 		`GRANT USAGE ON SCHEMA app TO app, reporting`,
 		`ALTER DEFAULT PRIVILEGES FOR ROLE migrator IN SCHEMA app GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO app`,
 		`ALTER DEFAULT PRIVILEGES FOR ROLE migrator IN SCHEMA app GRANT SELECT ON TABLES TO reporting`,
@@ -65,7 +66,10 @@ func standard() (*scenario, error) {
 		`REVOKE CONNECT, TEMPORARY ON DATABASE app FROM PUBLIC`,
 		`REVOKE migrator FROM postgres`,
 	}, ";\n") + ";\n"
-	return &scenario{name: "S", roles: 3, schema: 1, spec: string(spec), floor: floor}, nil
+	// The schema and its owner exist (a migrations task's database, and
+	// what ldap2pg needs: it does not create schemas).
+	setup := "CREATE ROLE migrator;\nCREATE SCHEMA app AUTHORIZATION migrator;\n"
+	return &scenario{name: "S", roles: 3, schema: 1, setup: setup, spec: string(spec), floor: floor, peer: ldap2pgStandard()}, nil
 }
 
 // manyRoles builds scenarios L and XL: roles login users, each readonly on
@@ -110,6 +114,7 @@ func manyRoles(name string, roles, schemas, tables int, drift float64) *scenario
 	}
 	floor.WriteString("REVOKE owner FROM postgres;\n")
 	sc.setup, sc.spec, sc.floor = setup.String(), spec.String(), floor.String()
+	sc.peer = ldap2pgManyRoles(roles, schemas)
 	if drift > 0 {
 		sc.driftSQL, sc.driftFloor = driftScripts(roles, schemas, tables, drift)
 	}
