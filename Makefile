@@ -6,8 +6,10 @@ PG_MAJORS ?= 13 16 17 18
 
 .PHONY: build demo test test-unit vet lint clean bench bench-quick bench-go lambda lambda-reproducible
 
+# lambda.norpc leaves out the Lambda Go 1.x RPC mode (net/rpc, encoding/gob
+# and their start-up cost); provided.al2023 uses the Runtime API.
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=auto -o $(BIN) ./cmd/rolekeeper
+	CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=auto -tags lambda.norpc -o $(BIN) ./cmd/rolekeeper
 
 demo: build
 	./scripts/demo.sh $(BIN)
