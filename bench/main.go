@@ -187,32 +187,31 @@ func (h *harness) scenario(ctx context.Context, sc *scenario) error {
 		repair.floor = &df
 	}
 	if h.peer != "" {
-		// ldap2pg on the end state: its no-op and its check, then its
-		// repair of the same drift.
+		// ldap2pg on the end state: its no-op and its check.
 		if err := h.peerSteps(ctx, sc, base, noop, plan); err != nil {
 			return err
 		}
-		if sc.driftSQL != "" {
-			if err := h.super(ctx, sc.driftSQL); err != nil {
+		// Then its repair of the same drift, and its first run from the
+		// starting state.
+		for _, step := range []struct {
+			before func() error
+			into   **measurement
+		}{
+			{func() error { return h.super(ctx, sc.driftSQL) }, &repair.peer},
+			{func() error { return h.reset(ctx, sc.setup) }, &first.peer},
+		} {
+			if step.into == &repair.peer && sc.driftSQL == "" {
+				continue
+			}
+			if err := step.before(); err != nil {
 				return err
 			}
 			m, err := h.runPeer(base, "--real")
 			if err != nil {
 				return err
 			}
-			repair.peer = &m
+			*step.into = &m
 		}
-	}
-	if h.peer != "" {
-		// ldap2pg's first run, from the starting state.
-		if err := h.reset(ctx, sc.setup); err != nil {
-			return err
-		}
-		m, err := h.runPeer(base, "--real")
-		if err != nil {
-			return err
-		}
-		first.peer = &m
 	}
 
 	// rolekeeper.
