@@ -16,6 +16,7 @@ import (
 
 	"github.com/rolekeeper/rolekeeper/catalog"
 	"github.com/rolekeeper/rolekeeper/plan"
+	"github.com/rolekeeper/rolekeeper/progress"
 	"github.com/rolekeeper/rolekeeper/state"
 )
 
@@ -84,7 +85,7 @@ func Scope(want *state.Database) catalog.Scope {
 
 // Plan inspects the database and returns the plan, without changing anything.
 func Plan(ctx context.Context, conn *pgx.Conn, want *state.Database, opts plan.Options) (*plan.Plan, error) {
-	snap, err := catalog.Inspect(ctx, conn, Scope(want))
+	snap, err := inspect(ctx, conn, want)
 	if err != nil {
 		return nil, err
 	}
@@ -126,6 +127,7 @@ func Apply(ctx context.Context, conn *pgx.Conn, want *state.Database, opts Optio
 	}
 	// One round trip: open the transaction, bound the waits, and wait for
 	// any other rolekeeper run on this cluster to finish.
+	progress.Report(ctx, "waiting for the rolekeeper lock")
 	if err := begin(ctx, conn, opts); err != nil {
 		return nil, fmt.Errorf("apply: %w", err)
 	}
@@ -136,7 +138,7 @@ func Apply(ctx context.Context, conn *pgx.Conn, want *state.Database, opts Optio
 		}
 	}()
 	// Inspect again under the lock: the plan shown earlier may be stale.
-	snap, err := catalog.Inspect(ctx, conn, Scope(want))
+	snap, err := inspect(ctx, conn, want)
 	if err != nil {
 		return nil, fmt.Errorf("apply: %w", err)
 	}
@@ -157,6 +159,7 @@ func Apply(ctx context.Context, conn *pgx.Conn, want *state.Database, opts Optio
 	if err := run(ctx, conn, p, opts, res); err != nil {
 		return res, err
 	}
+	progress.Report(ctx, "committing")
 	if _, err := conn.PgConn().Exec(ctx, "COMMIT").ReadAll(); err != nil {
 		return res, fmt.Errorf("apply: commit: %w; the server rolled the transaction back, nothing was changed", err)
 	}
@@ -190,6 +193,7 @@ func run(ctx context.Context, conn *pgx.Conn, p *plan.Plan, opts Options, res *R
 	}
 	for start := 0; start < len(steps); start += opts.BatchSize {
 		end := min(start+opts.BatchSize, len(steps))
+		progress.Report(ctx, "applying batch %d of %d (%d statements)", start/opts.BatchSize+1, (len(steps)+opts.BatchSize-1)/opts.BatchSize, len(steps))
 		b := &pgx.Batch{}
 		for _, st := range steps[start:end] {
 			b.Queue(st.sql)

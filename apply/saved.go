@@ -22,7 +22,7 @@ func SavePlan(ctx context.Context, conn *pgx.Conn, s *spec.Spec, version string)
 		return nil, nil, err
 	}
 	want := s.Desired(conn.Config().Database)
-	snap, err := catalog.Inspect(ctx, conn, Scope(want))
+	snap, err := inspect(ctx, conn, want)
 	if err != nil {
 		return nil, nil, err
 	}

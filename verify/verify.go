@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/rolekeeper/rolekeeper/connect"
+	"github.com/rolekeeper/rolekeeper/progress"
 	"github.com/rolekeeper/rolekeeper/state"
 )
 
@@ -117,7 +118,8 @@ func Check(ctx context.Context, opts Options) (*Report, error) {
 	}()
 	c.logins(ctx)
 	c.settings(ctx)
-	for _, name := range state.SortedKeys(opts.Want.Schemas) {
+	for i, name := range state.SortedKeys(opts.Want.Schemas) {
+		progress.Report(ctx, "checking schema %d of %d: %s", i+1, len(opts.Want.Schemas), quote(name))
 		c.schema(ctx, opts.Want.Schemas[name])
 	}
 	if err := c.public(ctx); err != nil {
@@ -150,11 +152,20 @@ func (c *checker) login(ctx context.Context, r *state.Role) (*pgx.Conn, error) {
 var errNoCredential = errors.New("rolekeeper holds no credential for it (auth: none)")
 
 func (c *checker) logins(ctx context.Context) {
+	users := 0
+	for _, r := range c.opts.Want.Roles {
+		if !r.Absent && r.Login {
+			users++
+		}
+	}
+	k := 0
 	for _, name := range state.SortedKeys(c.opts.Want.Roles) {
 		r := c.opts.Want.Roles[name]
 		if r.Absent || !r.Login {
 			continue
 		}
+		k++
+		progress.Report(ctx, "checking user %d of %d: logging in as %s", k, users, quote(name))
 		check := fmt.Sprintf("%s logs in (auth %s)", quote(name), r.Auth)
 		_, err := c.login(ctx, r)
 		switch {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/rolekeeper/rolekeeper/connect"
 	"github.com/rolekeeper/rolekeeper/ops"
+	"github.com/rolekeeper/rolekeeper/progress"
 )
 
 // connFlags are the flags of every command that connects to a database.
@@ -22,6 +23,7 @@ type connFlags struct {
 	adminIAM     bool
 	secretsDir   string
 	connectRetry time.Duration
+	quiet        bool // read by startProgress from the arguments
 }
 
 func (c *connFlags) register(fs *flag.FlagSet) {
@@ -31,6 +33,7 @@ func (c *connFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.adminIAM, "admin-iam", os.Getenv("ROLEKEEPER_ADMIN_IAM") == "true", "log in as the admin with an RDS IAM token (env ROLEKEEPER_ADMIN_IAM=true)")
 	fs.StringVar(&c.secretsDir, "secrets-dir", os.Getenv("ROLEKEEPER_SECRETS_DIR"), "keep password users' secrets in this directory instead of AWS Secrets Manager (local use)")
 	fs.DurationVar(&c.connectRetry, "connect-retry", 0, "keep retrying an unreachable or starting server this long")
+	fs.BoolVar(&c.quiet, "quiet", false, "no progress line on stderr (it shows only on a terminal, for runs over a second)")
 }
 
 // awsConfig loads the standard AWS configuration: region, the default
@@ -52,6 +55,7 @@ func (c *connFlags) options(database string) connect.Options {
 }
 
 func (c *connFlags) connect(ctx context.Context, database string) (*pgx.Conn, error) {
+	progress.Report(ctx, "connecting")
 	return connect.Connect(ctx, c.options(database))
 }
 

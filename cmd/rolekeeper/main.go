@@ -83,7 +83,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if c.name != args[0] {
 			continue
 		}
-		err := c.run(ctx, args[1:], stdout, stderr)
+		pctx, endProgress := startProgress(ctx, c.name, args[1:], stderr)
+		err := c.run(pctx, args[1:], stdout, stderr)
+		endProgress()
 		var ee *exitError
 		switch {
 		case err == nil:

@@ -15,7 +15,6 @@ import (
 type outputFlags struct {
 	format  string
 	noColor bool
-	quiet   bool
 	fsName  string
 }
 
@@ -36,7 +35,6 @@ func (o *outputFlags) register(fs *flag.FlagSet, formats []string) {
 	}
 	fs.StringVar(&o.format, "format", "text", help)
 	fs.BoolVar(&o.noColor, "no-color", false, "no colors in text output (also: the NO_COLOR environment variable; colors only on a terminal)")
-	fs.BoolVar(&o.quiet, "quiet", false, "no progress line on stderr")
 }
 
 // isTerminal reports whether w is a terminal.
