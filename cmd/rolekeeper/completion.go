@@ -134,17 +134,7 @@ func zshCompletion(b *strings.Builder) {
 	for _, c := range commandNames() {
 		fmt.Fprintf(b, "\t%s)\n\t\t_arguments -s", c)
 		for _, f := range commandFlags(c) {
-			spec := dashed(f.name) + "[" + zshText(f.help) + "]"
-			if f.value {
-				switch v := flagValues(c, f.name); v {
-				case "FILE":
-					spec += ":" + f.name + ":_files"
-				case "":
-					spec += ":" + f.name + ": "
-				default:
-					spec += ":" + f.name + ":(" + v + ")"
-				}
-			}
+			spec := dashed(f.name) + "[" + zshText(f.help) + "]" + completeValue(c, f, ":"+f.name+":_files", ":"+f.name+": ", ":"+f.name+":(%s)")
 			fmt.Fprintf(b, " \\\n\t\t\t%s", shellQuote(spec))
 		}
 		if c == "completion" {
@@ -170,21 +160,32 @@ func fishCompletion(b *strings.Builder) {
 			if len(f.name) == 1 {
 				opt = "-s " + f.name
 			}
-			switch v := flagValues(c, f.name); {
-			case !f.value:
-			case v == "FILE":
-				opt += " -r -F"
-			case v != "":
-				opt += " -x -a " + shellQuote(v)
-			default:
-				opt += " -x"
-			}
+			opt += completeValue(c, f, " -r -F", " -x", " -x -a %s")
 			fmt.Fprintf(b, "complete -c rolekeeper -n %s %s -d %s\n", cond, opt, shellQuote(f.help))
 		}
 		if c == "completion" {
 			fmt.Fprintf(b, "complete -c rolekeeper -n %s -a 'bash zsh fish'\n", cond)
 		}
 	}
+}
+
+// completeValue returns how a flag's value completes, in a shell's
+// words: file for a path, anything for a free value, words (a format with
+// one %s for the quoted-or-not list) for a fixed set, "" for a switch.
+func completeValue(command string, f flagInfo, file, anything, words string) string {
+	v := flagValues(command, f.name)
+	switch {
+	case !f.value:
+		return ""
+	case v == "FILE":
+		return file
+	case v == "":
+		return anything
+	}
+	if strings.HasPrefix(words, " -x -a") {
+		v = shellQuote(v)
+	}
+	return fmt.Sprintf(words, v)
 }
 
 // dashed writes a flag as typed: -f for one letter, --name otherwise.
@@ -196,7 +197,7 @@ func dashed(name string) string {
 }
 
 // shellQuote quotes s for bash, zsh and fish alike: single quotes, with
-// each single quote written as '\''.
+// each single quote written as '\”.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
