@@ -25,9 +25,6 @@ type flagInfo struct {
 	value      bool // takes a value (not a boolean switch)
 }
 
-// usageFlag matches a flag line of flag.PrintDefaults: "  -name type".
-var usageFlag = regexp.MustCompile(`^  -([A-Za-z][\w-]*)( \S+)?`)
-
 // commandFlags returns a command's flags, read from its own -h output, so
 // completion follows every flag any command defines.
 func commandFlags(name string) []flagInfo {
@@ -35,6 +32,9 @@ func commandFlags(name string) []flagInfo {
 		if c.name != name || name == "completion" {
 			continue
 		}
+		// A flag line of flag.PrintDefaults: "  -name type" (compiled
+		// here, not at start-up: only completion needs it).
+		usageFlag := regexp.MustCompile(`^  -([A-Za-z][\w-]*)( \S+)?`)
 		var help bytes.Buffer
 		c.run(context.Background(), []string{"-h"}, io.Discard, &help)
 		var out []flagInfo
