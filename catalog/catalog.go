@@ -26,12 +26,13 @@ func query(name string) string {
 	return string(b)
 }
 
-// Server, Snapshot and Dropping are the model's (package state): the
+// Server, Snapshot, Dropping and ObjectsIn are the model's (package state): the
 // plan depends on them, never on this package.
 type (
-	Server   = state.Server
-	Snapshot = state.Snapshot
-	Dropping = state.Dropping
+	Server    = state.Server
+	Snapshot  = state.Snapshot
+	Dropping  = state.Dropping
+	ObjectsIn = state.ObjectsIn
 )
 
 // Scope limits an inspection to what a spec manages. A nil field means
@@ -41,6 +42,9 @@ type Scope struct {
 	Grantees   []string // grantees whose object privileges are read
 	Extensions []string // extensions whose availability is checked
 	Dropping   []string // roles the spec removes: what their DROP depends on is read
+	// ReassignTo gives, aligned with Dropping, who receives each one's
+	// objects ("" for the connected user).
+	ReassignTo []string
 }
 
 // Inspect reads the current state.
@@ -90,7 +94,7 @@ func Inspect(ctx context.Context, conn *pgx.Conn, scope Scope) (*Snapshot, error
 		})
 	}
 	if len(scope.Dropping) > 0 {
-		b.Queue(query("dropping"), scope.Dropping).Query(func(rows pgx.Rows) error { return scanDropping(rows, snap) })
+		b.Queue(query("dropping"), scope.Dropping, scope.ReassignTo).Query(func(rows pgx.Rows) error { return scanDropping(rows, snap) })
 	}
 	if err := conn.SendBatch(ctx, b).Close(); err != nil {
 		return nil, fmt.Errorf("inspect catalog: %w", err)

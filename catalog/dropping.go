@@ -8,8 +8,9 @@ import (
 
 func scanDropping(rows pgx.Rows, snap *Snapshot) error {
 	var role, kind, class string
-	var name *string
-	_, err := pgx.ForEachRow(rows, []any{&role, &kind, &class, &name}, func() error {
+	var name, owner *string
+	var canCreate *bool
+	_, err := pgx.ForEachRow(rows, []any{&role, &kind, &class, &name, &owner, &canCreate}, func() error {
 		d := snap.Dropping[role]
 		if d == nil {
 			d = &Dropping{}
@@ -22,6 +23,10 @@ func scanDropping(rows pgx.Rows, snap *Snapshot) error {
 			d.Grantors = appendNew(d.Grantors, *name)
 		case kind == "grantor":
 			d.UnknownClasses = appendNew(d.UnknownClasses, class)
+		case kind == "schema" && name != nil:
+			d.Schemas = append(d.Schemas, *name)
+		case kind == "objects_in" && name != nil && owner != nil:
+			d.ObjectsIn = append(d.ObjectsIn, ObjectsIn{Schema: *name, Owner: *owner, TargetCanCreate: canCreate != nil && *canCreate})
 		}
 		return nil
 	})

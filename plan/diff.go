@@ -22,6 +22,8 @@ type differ struct {
 	created  map[string]bool // roles this plan creates
 	dropped  map[string]bool // roles this plan drops
 	actAs    map[string]string
+	// memberships this plan grants and revokes: member -> roles
+	grantedTo, revokedFrom map[string][]string
 }
 
 // Diff returns the plan that takes the database from snap to want.
@@ -29,6 +31,7 @@ func Diff(want *state.Database, snap *state.Snapshot, opts Options) *Plan {
 	d := &differ{
 		want: want, have: snap.DB, snap: snap, opts: opts,
 		managed: map[string]bool{}, created: map[string]bool{}, dropped: map[string]bool{}, actAs: map[string]string{},
+		grantedTo: map[string][]string{}, revokedFrom: map[string][]string{},
 	}
 	for name, r := range want.Roles {
 		if !r.Absent && name != snap.Server.User {
@@ -42,6 +45,7 @@ func Diff(want *state.Database, snap *state.Snapshot, opts Options) *Plan {
 	planned := d.plannedMemberships()
 	d.adminPower(planned)
 	d.adminLockout(planned)
+	d.membershipLoops()
 	d.database()
 	for _, name := range state.SortedKeys(want.Schemas) {
 		d.schema(want.Schemas[name])

@@ -231,29 +231,8 @@ roles: {o: {}, a: {access: {s: readonly}}, b: {access: {s: readonly}}, c: {acces
 			}
 			want, opts := desired(t, c.yaml)
 			p := Diff(want, snap, opts)
+			checkPlan(t, p, c.want, c.absent, c.problems)
 			got := statements(p)
-			pos := 0
-			for _, w := range c.want {
-				i := strings.Index(got[pos:], w)
-				if i < 0 {
-					t.Fatalf("missing or out of order: %s\nplan:\n%s\nproblems: %q", w, got, p.Problems)
-				}
-				pos += i + len(w)
-			}
-			for _, a := range c.absent {
-				if strings.Contains(got, a) {
-					t.Errorf("plan contains %q:\n%s", a, got)
-				}
-			}
-			probs := strings.Join(p.Problems, "\n")
-			for _, w := range c.problems {
-				if !strings.Contains(probs, w) {
-					t.Errorf("problems lack %q: %q", w, p.Problems)
-				}
-			}
-			if len(c.problems) == 0 && len(p.Problems) > 0 {
-				t.Errorf("unexpected problems: %q", p.Problems)
-			}
 			// Same inputs, byte-identical plan.
 			if again := statements(Diff(want, snap, opts)); again != got {
 				t.Errorf("second diff differs:\n%s\n---\n%s", got, again)
@@ -289,5 +268,35 @@ func TestEmptyPlanRendersNoChanges(t *testing.T) {
 	p.WriteText(&b, "Plan")
 	if !strings.Contains(b.String(), "No changes") || !p.Empty() {
 		t.Fatalf("got %s", b.String())
+	}
+}
+
+// checkPlan fails unless the plan's statements hold want in order and none
+// of absent, and its problems hold each of problems (and none when none
+// are expected).
+func checkPlan(t *testing.T, p *Plan, want, absent, problems []string) {
+	t.Helper()
+	got := statements(p)
+	pos := 0
+	for _, w := range want {
+		i := strings.Index(got[pos:], w)
+		if i < 0 {
+			t.Fatalf("missing or out of order: %s\nplan:\n%s\nproblems: %q", w, got, p.Problems)
+		}
+		pos += i + len(w)
+	}
+	for _, a := range absent {
+		if strings.Contains(got, a) {
+			t.Errorf("plan contains %q:\n%s", a, got)
+		}
+	}
+	probs := strings.Join(p.Problems, "\n")
+	for _, w := range problems {
+		if !strings.Contains(probs, w) {
+			t.Errorf("problems lack %q: %q", w, p.Problems)
+		}
+	}
+	if len(problems) == 0 && len(p.Problems) > 0 {
+		t.Errorf("unexpected problems: %q", p.Problems)
 	}
 }

@@ -3,6 +3,8 @@ package plan
 import (
 	"fmt"
 	"strings"
+
+	"github.com/rolekeeper/rolekeeper/state"
 )
 
 // dropDependencies takes what DROP OWNED needs to remove every privilege
@@ -31,4 +33,80 @@ func (d *differ) dropDependencies(role string) {
 		d.problem("role %q owns objects or holds privileges in database(s) %s, which REASSIGN OWNED and DROP OWNED in %q cannot reach, so DROP ROLE would fail; in each of those databases run REASSIGN OWNED BY %s TO <new owner>; DROP OWNED BY %s; then apply again",
 			role, quotedList(dep.OtherDatabases), d.want.Name, ident(role), ident(role))
 	}
+}
+
+// ownerAfterDrops returns who owns what owner owns once the plan has run:
+// a role the plan drops hands its objects to its reassign_owned_to (the
+// connected user by default), which may be dropped in turn.
+func (d *differ) ownerAfterDrops(owner string) string {
+	for seen := 0; d.dropped[owner] && seen < len(d.dropped); seen++ {
+		w := d.want.Roles[owner]
+		if w == nil || w.ReassignTo == "" {
+			return d.snap.Server.User
+		}
+		owner = w.ReassignTo
+	}
+	return owner
+}
+
+// reassignRights returns the statements around REASSIGN OWNED that let it
+// move a dropped role's objects to target. PostgreSQL checks, for each
+// object it moves, that the new owner has CREATE on the object's schema,
+// and it moves a schema after the objects in it. So: schemas the role owns
+// that the spec does not give to another owner move first, explicitly; in
+// other schemas where target lacks CREATE, target holds it only around
+// REASSIGN OWNED (granted and revoked as the schema's owner). The
+// connected user as target has it through the schema owner's privileges.
+func (d *differ) reassignRights(role, target string) (before, after []string) {
+	dep := d.snap.Dropping[role]
+	if dep == nil {
+		return nil, nil
+	}
+	moved := map[string]bool{}
+	for _, s := range dep.Schemas {
+		if ws := d.want.Schemas[s]; ws != nil && ws.Owner != "" && ws.Owner != role {
+			continue // the schema's own change gives it to its new owner first
+		}
+		moved[s] = true
+		before = append(before, "ALTER SCHEMA "+ident(s)+" OWNER TO "+ident(target))
+	}
+	for _, in := range dep.ObjectsIn {
+		if moved[in.Schema] {
+			continue
+		}
+		owner := d.ownerAfterDrops(in.Owner)
+		if ws := d.want.Schemas[in.Schema]; ws != nil && ws.Owner != "" {
+			owner = ws.Owner
+		}
+		if owner == target || d.createAtDrop(target, in) {
+			continue
+		}
+		d.needActAs(owner, fmt.Sprintf("give %q CREATE on schema %q while it receives the objects of %q", target, in.Schema, role))
+		if target == d.snap.Server.User {
+			continue // the schema owner's privileges are enough
+		}
+		before = append(before, "GRANT CREATE ON SCHEMA "+ident(in.Schema)+" TO "+ident(target))
+		after = append(after, "REVOKE CREATE ON SCHEMA "+ident(in.Schema)+" FROM "+ident(target))
+	}
+	return before, after
+}
+
+// createAtDrop reports whether target is granted CREATE on a schema,
+// directly, when the plan drops roles: what the spec gives a managed role
+// on a declared schema (a direct grant the plan revokes is gone by then),
+// else what the catalog says now. CREATE through a membership or the
+// ownership of the schema is not counted, since the plan may change
+// either first: then target gets CREATE around REASSIGN OWNED, which is
+// harmless when it has it anyway.
+func (d *differ) createAtDrop(target string, in state.ObjectsIn) bool {
+	ws := d.want.Schemas[in.Schema]
+	if ws != nil && d.managed[target] {
+		if ws.Privileges[target]["CREATE"] {
+			return true
+		}
+		if !d.opts.Additive {
+			return false // revoked before the drop if granted now
+		}
+	}
+	return in.TargetCanCreate
 }

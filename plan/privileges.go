@@ -113,7 +113,7 @@ func (d *differ) schema(w *state.Schema) {
 		d.add(Change{Action: "alter", Object: "schema", Name: w.Name, Summary: summary,
 			SQL: []string{"ALTER SCHEMA " + ident(w.Name) + " OWNER TO " + ident(owner)}, phase: phaseCreateSchema, order: w.Name})
 	default:
-		owner = h.Owner
+		owner = d.ownerAfterDrops(h.Owner)
 	}
 	d.schemaPrivileges(w, h, owner)
 	for _, kind := range state.ObjectKinds {

@@ -45,13 +45,19 @@ func (d *differ) password(w, h *state.Role) {
 	if w.Auth != state.AuthPassword {
 		return
 	}
+	summary := fmt.Sprintf("set the password of %s from secret %q (a strong one is generated and stored there if the secret does not exist)", ident(w.Name), w.PasswordSecret)
 	if h != nil {
-		if _, wasIAM := h.MemberOf[state.IAMRole]; !wasIAM {
+		_, wasIAM := h.MemberOf[state.IAMRole]
+		switch {
+		case wasIAM:
+		case d.opts.MissingSecrets[w.Name]:
+			summary = fmt.Sprintf("set the password of %s: no secret holds it (secret %q does not exist), so a strong one is generated and stored there", ident(w.Name), w.PasswordSecret)
+		default:
 			return
 		}
 	}
 	d.add(Change{Action: "set", Object: "password", Name: w.Name,
-		Summary: fmt.Sprintf("set the password of %s from secret %q (a strong one is generated and stored there if the secret does not exist)", ident(w.Name), w.PasswordSecret),
+		Summary: summary,
 		SQL:     []string{"ALTER ROLE " + ident(w.Name) + " PASSWORD " + PasswordPlaceholder},
 		Secret:  w.PasswordSecret,
 		phase:   phaseRoleSettings, order: w.Name + "\x00\x00password"})
@@ -174,6 +180,8 @@ func (d *differ) memberships(w, h *state.Role) {
 			d.checkCanGrantRole(m, w.Name)
 		}
 	}
+	d.grantedTo[w.Name] = grant
+	d.revokedFrom[w.Name] = revoke
 	if len(grant) > 0 {
 		d.add(Change{Action: "grant", Object: "membership", Name: w.Name,
 			Summary: fmt.Sprintf("make %s a member of %s", ident(w.Name), quotedList(grant)),
@@ -251,14 +259,13 @@ func (d *differ) dropRole(w, h *state.Role) {
 	d.needActAs(w.Name, fmt.Sprintf("reassign the objects of %q", w.Name))
 	d.needActAs(target, fmt.Sprintf("receive the objects of %q", w.Name))
 	d.dropDependencies(w.Name)
+	before, after := d.reassignRights(w.Name, target)
+	sql := append(before, "REASSIGN OWNED BY "+ident(w.Name)+" TO "+ident(target))
+	sql = append(sql, after...)
 	d.add(Change{Action: "drop", Object: "role", Name: w.Name,
 		Summary: fmt.Sprintf("drop role %s (its objects in this database go to %s, its privileges are dropped)", ident(w.Name), ident(target)),
-		SQL: []string{
-			"REASSIGN OWNED BY " + ident(w.Name) + " TO " + ident(target),
-			"DROP OWNED BY " + ident(w.Name),
-			"DROP ROLE " + ident(w.Name),
-		},
-		phase: phaseDropRole, order: w.Name})
+		SQL:     append(sql, "DROP OWNED BY "+ident(w.Name), "DROP ROLE "+ident(w.Name)),
+		phase:   phaseDropRole, order: w.Name})
 }
 
 // union returns the sorted keys present in either map.

@@ -53,4 +53,18 @@ type Dropping struct {
 	// OtherDatabases lists the other databases where the role owns objects
 	// or holds privileges: DROP OWNED in this database cannot reach them.
 	OtherDatabases []string
+	// Schemas lists the schemas the role owns.
+	Schemas []string
+	// ObjectsIn lists the schemas where the role owns objects.
+	ObjectsIn []ObjectsIn
+}
+
+// ObjectsIn is a schema where a role to drop owns objects.
+type ObjectsIn struct {
+	Schema string
+	Owner  string
+	// TargetCanCreate: the role receiving the objects is granted CREATE on
+	// the schema now, directly (REASSIGN OWNED needs CREATE for each
+	// object it moves).
+	TargetCanCreate bool
 }
