@@ -126,12 +126,6 @@ func Apply(ctx context.Context, conn *pgx.Conn, want *state.Database, opts Optio
 	if err := RefuseAdminSecret(opts.Secrets, want); err != nil {
 		return nil, fmt.Errorf("apply: %w", err)
 	}
-	if opts.Plan.MissingSecrets == nil && opts.Secrets != nil {
-		// Read before the lock is taken: the store may be a network away.
-		if opts.Plan.MissingSecrets, err = MissingSecrets(ctx, opts.Secrets, want); err != nil {
-			return nil, fmt.Errorf("apply: %w; nothing was changed", err)
-		}
-	}
 	// One round trip: open the transaction, bound the waits, and wait for
 	// any other rolekeeper run on this cluster to finish.
 	progress.Report(ctx, "waiting for the rolekeeper lock")

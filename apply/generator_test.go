@@ -3,6 +3,7 @@ package apply_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -69,7 +70,11 @@ type genRole struct {
 	access     map[string]profilePrivs // schema -> privileges
 	grants     []genGrant
 	dbPrivs    []string
-	spec       map[string]any
+	// expectPassword: the README promises the role a password from its
+	// secret (created with auth: password, or moved from IAM to it; apply
+	// never changes the password of a role that already exists otherwise).
+	expectPassword bool
+	spec           map[string]any
 }
 
 type genSchema struct {
@@ -101,12 +106,14 @@ type generator struct {
 	seed    uint64
 	existed map[string]bool     // roles some earlier spec declared present
 	lives   map[string]int      // how many times each role was dropped
+	auth    map[string]string   // each existing role's last declared auth
+	hasPw   map[string]bool     // roles promised a password by an earlier spec
 	tables  map[string][]string // schema -> tables migrations made
 	objects int                 // migrations so far, for fresh names
 }
 
 func newGenerator(seed uint64) *generator {
-	return &generator{r: rand.New(rand.NewPCG(seed, 0x726f6c65)), seed: seed, existed: map[string]bool{}, lives: map[string]int{}, tables: map[string][]string{}}
+	return &generator{r: rand.New(rand.NewPCG(seed, 0x726f6c65)), seed: seed, existed: map[string]bool{}, lives: map[string]int{}, auth: map[string]string{}, hasPw: map[string]bool{}, tables: map[string][]string{}}
 }
 
 func (g *generator) chance(p float64) bool { return g.r.Float64() < p }
@@ -404,11 +411,31 @@ func (g *generator) next() *genSpec {
 		case r.absent:
 			g.existed[name] = false
 			g.lives[name]++
+			delete(g.auth, name)
+			delete(g.hasPw, name)
 		default:
+			prev, existed := g.auth[name]
+			if r.auth == "password" && (!existed || prev == "iam") {
+				g.hasPw[name] = true
+			}
+			r.expectPassword = r.auth == "password" && g.hasPw[name]
 			g.existed[name] = true
+			g.auth[name] = r.auth
 		}
 	}
 	return s
+}
+
+// save returns a copy of what the generator remembers, for restore.
+func (g *generator) save() *generator {
+	c := *g
+	c.existed, c.lives, c.auth, c.hasPw = maps.Clone(g.existed), maps.Clone(g.lives), maps.Clone(g.auth), maps.Clone(g.hasPw)
+	return &c
+}
+
+// restore forgets a spec that was refused: the database did not change.
+func (g *generator) restore(saved *generator) {
+	g.existed, g.lives, g.auth, g.hasPw = saved.existed, saved.lives, saved.auth, saved.hasPw
 }
 
 // migration returns the statements a schema owner's migration runs: a

@@ -9,7 +9,6 @@ import (
 
 	"github.com/rolekeeper/rolekeeper/credentials"
 	"github.com/rolekeeper/rolekeeper/plan"
-	"github.com/rolekeeper/rolekeeper/state"
 )
 
 // Secrets is where apply and rotate keep the passwords of auth: password roles.
@@ -57,27 +56,4 @@ func setPasswordSQL(role, password string) (string, error) {
 		return "", err
 	}
 	return "ALTER ROLE " + pgx.Identifier{role}.Sanitize() + " PASSWORD '" + verifier + "'", nil
-}
-
-// MissingSecrets returns the auth: password roles of want whose secret
-// does not exist in the store (for plan.Options.MissingSecrets).
-func MissingSecrets(ctx context.Context, s *Secrets, want *state.Database) (map[string]bool, error) {
-	out := map[string]bool{}
-	if s == nil || s.Store == nil {
-		return out, nil
-	}
-	for _, name := range state.SortedKeys(want.Roles) {
-		r := want.Roles[name]
-		if r.Absent || r.Auth != state.AuthPassword {
-			continue
-		}
-		_, err := s.Store.Get(ctx, r.PasswordSecret, credentials.StageCurrent)
-		switch {
-		case errors.Is(err, credentials.ErrNotFound):
-			out[name] = true
-		case err != nil:
-			return nil, fmt.Errorf("read the secret %q of role %q: %w", r.PasswordSecret, name, err)
-		}
-	}
-	return out, nil
 }

@@ -139,7 +139,7 @@ func (c *promiseChecker) roles() {
 		if !ok {
 			c.errorf("role %q: valid_until is not %q", name, r.validUntil)
 		}
-		if r.auth == "password" && !scram[name] {
+		if r.expectPassword && !scram[name] {
 			c.errorf("role %q uses auth: password and has no SCRAM-SHA-256 password", name)
 		}
 	}

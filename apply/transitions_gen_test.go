@@ -69,6 +69,7 @@ func runGenerated(t *testing.T, seed uint64, steps int) {
 	conn := adminConn(t, db)
 	prev := "(none)"
 	for step := 1; step <= steps; step++ {
+		saved := g.save()
 		s := g.next()
 		text := s.JSON()
 		fail := func(format string, args ...any) {
@@ -94,6 +95,7 @@ func runGenerated(t *testing.T, seed uint64, steps int) {
 				fail("apply refused a plan with problems and still changed the database")
 			}
 			t.Logf("seed %d, step %d: refused as expected: %s", seed, step, strings.Join(p.Problems, "; "))
+			g.restore(saved)
 			prev = text
 			continue
 		}

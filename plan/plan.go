@@ -96,12 +96,6 @@ type Options struct {
 	// additive mode (the template-infra role manager does: it grants and
 	// never revokes, but drops an extension set to false).
 	DropAbsentExtensions bool
-	// MissingSecrets names the auth: password roles whose secret does not
-	// exist: no secret holds the password such a role may have (it was
-	// auth: none, or its secret was deleted), so one is generated, stored
-	// and set. Nil when the caller did not look (then only roles created
-	// or moving from IAM get a password).
-	MissingSecrets map[string]bool
 }
 
 // Plan is the ordered list of changes and what the user must know first.

@@ -45,19 +45,13 @@ func (d *differ) password(w, h *state.Role) {
 	if w.Auth != state.AuthPassword {
 		return
 	}
-	summary := fmt.Sprintf("set the password of %s from secret %q (a strong one is generated and stored there if the secret does not exist)", ident(w.Name), w.PasswordSecret)
 	if h != nil {
-		_, wasIAM := h.MemberOf[state.IAMRole]
-		switch {
-		case wasIAM:
-		case d.opts.MissingSecrets[w.Name]:
-			summary = fmt.Sprintf("set the password of %s: no secret holds it (secret %q does not exist), so a strong one is generated and stored there", ident(w.Name), w.PasswordSecret)
-		default:
+		if _, wasIAM := h.MemberOf[state.IAMRole]; !wasIAM {
 			return
 		}
 	}
 	d.add(Change{Action: "set", Object: "password", Name: w.Name,
-		Summary: summary,
+		Summary: fmt.Sprintf("set the password of %s from secret %q (a strong one is generated and stored there if the secret does not exist)", ident(w.Name), w.PasswordSecret),
 		SQL:     []string{"ALTER ROLE " + ident(w.Name) + " PASSWORD " + PasswordPlaceholder},
 		Secret:  w.PasswordSecret,
 		phase:   phaseRoleSettings, order: w.Name + "\x00\x00password"})

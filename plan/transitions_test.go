@@ -15,7 +15,6 @@ func TestTransitionPlans(t *testing.T) {
 		name     string
 		major    int
 		yaml     string
-		opts     Options
 		setup    func(*catalog.Snapshot)
 		want     []string // in this order
 		absent   []string
@@ -140,16 +139,6 @@ func TestTransitionPlans(t *testing.T) {
 			want: []string{`ALTER ROLE "app" PASSWORD`, `REVOKE "rds_iam" FROM "app"`},
 		},
 		{
-			name: "a password user whose secret does not exist gets one", major: 15,
-			yaml: "roles: {app: {auth: password}}",
-			opts: Options{MissingSecrets: map[string]bool{"app": true}},
-			setup: func(s *catalog.Snapshot) {
-				addRole(s, "app", true)
-				s.DB.Privileges.Add("app", "CONNECT")
-			},
-			want: []string{`ALTER ROLE "app" PASSWORD`},
-		},
-		{
 			name: "objects of a former schema owner are granted with the schema owner's USAGE", major: 15,
 			yaml: "schemas: {app: {owner: new}}\nroles: {new: {}, old: {}, app: {access: {app: readonly}}}",
 			setup: func(s *catalog.Snapshot) {
@@ -173,7 +162,6 @@ func TestTransitionPlans(t *testing.T) {
 				c.setup(snap)
 			}
 			want, opts := desired(t, c.yaml)
-			opts.MissingSecrets = c.opts.MissingSecrets
 			p := Diff(want, snap, opts)
 			checkPlan(t, p, c.want, c.absent, c.problems)
 		})
