@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/rolekeeper/rolekeeper/internal/pgtest"
+	"github.com/rolekeeper/rolekeeper/state"
 )
 
 // checkPromises compares the catalog with what the README promises a
@@ -85,21 +86,12 @@ func (c *promiseChecker) compare(what string, want, have []string) {
 
 func (c *promiseChecker) present() []*genRole {
 	var out []*genRole
-	for _, name := range sortedKeys(c.s.roles) {
+	for _, name := range state.SortedKeys(c.s.roles) {
 		if r := c.s.roles[name]; !r.absent {
 			out = append(out, r)
 		}
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // roles: absent roles are gone; present ones have the attributes and the
@@ -113,7 +105,7 @@ func (c *promiseChecker) roles() {
 	for _, row := range c.rows(`select rolname::text from pg_authid where rolpassword like 'SCRAM-SHA-256$%'`) {
 		scram[row[0]] = true
 	}
-	for _, name := range sortedKeys(c.s.roles) {
+	for _, name := range state.SortedKeys(c.s.roles) {
 		r := c.s.roles[name]
 		h, exists := have[name]
 		switch {
@@ -223,10 +215,10 @@ func (c *promiseChecker) owners() map[string]string {
 func (c *promiseChecker) schemas() {
 	owners := c.owners()
 	have := map[[2]string][]string{}
-	for _, row := range c.rows(`select n.nspname::text, `+aclGrantee+`, a.privilege_type from pg_namespace n, aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a where n.nspname = any($1)`, sortedKeys(c.s.schemas)) {
+	for _, row := range c.rows(`select n.nspname::text, `+aclGrantee+`, a.privilege_type from pg_namespace n, aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a where n.nspname = any($1)`, state.SortedKeys(c.s.schemas)) {
 		have[[2]string{row[0], row[1]}] = append(have[[2]string{row[0], row[1]}], row[2])
 	}
-	for _, name := range sortedKeys(c.s.schemas) {
+	for _, name := range state.SortedKeys(c.s.schemas) {
 		sc := c.s.schemas[name]
 		owner, ok := owners[name]
 		if !ok {
@@ -269,7 +261,7 @@ func (c *promiseChecker) objects() {
 	from pg_proc p join pg_namespace n on n.oid = p.pronamespace
 	left join lateral aclexplode(p.proacl) a on true
 	where n.nspname = any($1)`
-	for _, row := range c.rows(q, sortedKeys(c.s.schemas)) {
+	for _, row := range c.rows(q, state.SortedKeys(c.s.schemas)) {
 		o := object{row[0], row[1], row[2], row[3]}
 		if objs[o] == nil {
 			objs[o] = map[string][]string{}
@@ -312,12 +304,12 @@ func (c *promiseChecker) defaults() {
 		       case d.defaclobjtype when 'r' then 'tables' when 'S' then 'sequences' else 'functions' end,
 		       `+aclGrantee+`, a.privilege_type
 		from pg_default_acl d join pg_namespace n on n.oid = d.defaclnamespace, aclexplode(d.defaclacl) a
-		where n.nspname = any($1) and d.defaclobjtype in ('r', 'S', 'f')`, sortedKeys(c.s.schemas)) {
+		where n.nspname = any($1) and d.defaclobjtype in ('r', 'S', 'f')`, state.SortedKeys(c.s.schemas)) {
 		k := key{row[0], row[1], row[2], row[3]}
 		have[k] = append(have[k], row[4])
 		creatorsSeen[[2]string{row[0], row[1]}] = true
 	}
-	for _, name := range sortedKeys(c.s.schemas) {
+	for _, name := range state.SortedKeys(c.s.schemas) {
 		sc := c.s.schemas[name]
 		creators := map[string]bool{owners[name]: true}
 		for _, d := range sc.defaults {
@@ -365,7 +357,7 @@ func (c *promiseChecker) settings() {
 		}
 		c.compare(fmt.Sprintf("settings of role %q", r.name), want, have[r.name])
 	}
-	for _, k := range sortedKeys(c.s.dbSettings) {
+	for _, k := range state.SortedKeys(c.s.dbSettings) {
 		v := c.s.dbSettings[k]
 		want := k + "=" + v[0]
 		if k == "search_path" {

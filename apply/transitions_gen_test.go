@@ -12,6 +12,7 @@ import (
 	"github.com/rolekeeper/rolekeeper/internal/pgtest"
 	"github.com/rolekeeper/rolekeeper/plan"
 	"github.com/rolekeeper/rolekeeper/spec"
+	"github.com/rolekeeper/rolekeeper/state"
 )
 
 // transitionRuns reads which seeds to run and how many specs each applies:
@@ -113,7 +114,7 @@ func runGenerated(t *testing.T, seed uint64, steps int) {
 		if !p.Empty() || len(p.Problems) > 0 {
 			fail("one apply did not converge; the next plan is:\n%s", planText(t, p))
 		}
-		for _, name := range sortedKeys(s.schemas) {
+		for _, name := range state.SortedKeys(s.schemas) {
 			owner := db.Strings(t, "select pg_get_userbyid(nspowner)::text from pg_namespace where nspname = $1", name)[0]
 			stmts := append([]string{"SET ROLE " + quoteIdent(owner)}, g.migration(name)...)
 			if _, err := db.Super.Exec(ctx, strings.Join(append(stmts, "RESET ROLE"), "; ")); err != nil {

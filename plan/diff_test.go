@@ -55,15 +55,7 @@ func desired(t *testing.T, yaml string) (*state.Database, Options) {
 func statements(p *Plan) string { return strings.Join(p.Statements(), "\n") }
 
 func TestDiff(t *testing.T) {
-	cases := []struct {
-		name  string
-		major int
-		yaml  string
-		setup func(*catalog.Snapshot)
-		// want lists statements that must appear, in this order; absent
-		// lists substrings that must not; problems, substrings of problems.
-		want, absent, problems []string
-	}{
+	cases := []diffCase{
 		{
 			name: "new roles are created with only non-default attributes", major: 15,
 			yaml: "roles: {a: {login: true, connection_limit: 3}, b: {}}",
@@ -223,22 +215,7 @@ roles: {o: {}, a: {access: {s: readonly}}, b: {access: {s: readonly}}, c: {acces
 			absent: []string{`REVOKE "old" FROM`},
 		},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			snap := snapshot(c.major)
-			if c.setup != nil {
-				c.setup(snap)
-			}
-			want, opts := desired(t, c.yaml)
-			p := Diff(want, snap, opts)
-			checkPlan(t, p, c.want, c.absent, c.problems)
-			got := statements(p)
-			// Same inputs, byte-identical plan.
-			if again := statements(Diff(want, snap, opts)); again != got {
-				t.Errorf("second diff differs:\n%s\n---\n%s", got, again)
-			}
-		})
-	}
+	runDiffCases(t, cases)
 }
 
 func TestGroupObjectPrivsChoosesFewerStatements(t *testing.T) {
@@ -298,5 +275,37 @@ func checkPlan(t *testing.T, p *Plan, want, absent, problems []string) {
 	}
 	if len(problems) == 0 && len(p.Problems) > 0 {
 		t.Errorf("unexpected problems: %q", p.Problems)
+	}
+}
+
+// diffCase is one table case of a diff: a spec over a hand-built snapshot.
+type diffCase struct {
+	name  string
+	major int
+	yaml  string
+	setup func(*catalog.Snapshot)
+	// want lists statements that must appear, in this order; absent
+	// lists substrings that must not; problems, substrings of problems.
+	want, absent, problems []string
+}
+
+// runDiffCases diffs each case, checks its plan, and checks that the same
+// inputs give a byte-identical plan.
+func runDiffCases(t *testing.T, cases []diffCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			snap := snapshot(c.major)
+			if c.setup != nil {
+				c.setup(snap)
+			}
+			want, opts := desired(t, c.yaml)
+			p := Diff(want, snap, opts)
+			checkPlan(t, p, c.want, c.absent, c.problems)
+			got := statements(p)
+			if again := statements(Diff(want, snap, opts)); again != got {
+				t.Errorf("second diff differs:\n%s\n---\n%s", got, again)
+			}
+		})
 	}
 }

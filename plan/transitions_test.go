@@ -11,15 +11,7 @@ import (
 // one apply, in the order that lets each succeed, or the problem that
 // stops it first. (apply/transitions_test.go runs them on PostgreSQL.)
 func TestTransitionPlans(t *testing.T) {
-	cases := []struct {
-		name     string
-		major    int
-		yaml     string
-		setup    func(*catalog.Snapshot)
-		want     []string // in this order
-		absent   []string
-		problems []string
-	}{
+	runDiffCases(t, []diffCase{
 		{
 			name: "a reversed membership is revoked before it is granted the other way", major: 16,
 			yaml: "roles: {lead: {member_of: [analyst]}, analyst: {}}",
@@ -154,16 +146,5 @@ func TestTransitionPlans(t *testing.T) {
 			},
 			want: []string{`GRANT "new" TO "postgres"`, `GRANT "old" TO "postgres"`, `GRANT SELECT ON ALL TABLES IN SCHEMA "app" TO "app"`},
 		},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			snap := snapshot(c.major)
-			if c.setup != nil {
-				c.setup(snap)
-			}
-			want, opts := desired(t, c.yaml)
-			p := Diff(want, snap, opts)
-			checkPlan(t, p, c.want, c.absent, c.problems)
-		})
-	}
+	})
 }
