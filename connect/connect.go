@@ -6,6 +6,8 @@ package connect
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -35,6 +37,10 @@ type Options struct {
 	RetryFor time.Duration
 	// Log receives one line per failed attempt (nil: none).
 	Log *slog.Logger
+	// CABundle is PEM certificates trusted besides the system roots and the
+	// embedded Amazon RDS CAs (--ca-bundle, ROLEKEEPER_CA_BUNDLE, the
+	// Terraform module's ca_bundle_pem), for CAs the embedded bundle lacks.
+	CABundle []byte
 }
 
 // Config builds the connection configuration. Passwords are set on the
@@ -60,7 +66,7 @@ func Config(opts Options) (*pgx.ConnConfig, error) {
 	cfg.RuntimeParams["application_name"] = "rolekeeper"
 	pin(cfg)
 	if !rootCertGiven(opts.DSN) {
-		if err := useRDSRoots(tlsConfigs(cfg.Fallbacks, cfg.TLSConfig)); err != nil {
+		if err := useRDSRoots(tlsConfigs(cfg.Fallbacks, cfg.TLSConfig), opts.CABundle); err != nil {
 			return nil, err
 		}
 	}
@@ -108,7 +114,7 @@ func Connect(ctx context.Context, opts Options) (*pgx.Conn, error) {
 		conn, err = connectRetrying(ctx, cfg, opts)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("connect to %s as %s (database %s): %w%s", net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port)), cfg.User, cfg.Database, redact(err), hint(err))
+		return nil, fmt.Errorf("connect to %s as %s (database %s): %w%s", net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port)), cfg.User, cfg.Database, redact(err), hint(err, cfg.Host))
 	}
 	return conn, nil
 }
@@ -151,9 +157,11 @@ func connectRetrying(ctx context.Context, cfg *pgx.ConnConfig, opts Options) (*p
 }
 
 // retryable reports failures that may pass: the server unreachable,
-// starting up, shutting down or out of connections.
+// starting up, shutting down or out of connections. A certificate that
+// does not verify or a name that does not resolve will not pass by
+// waiting: they fail at once, with the reason.
 func retryable(err error) bool {
-	if isAuthFailure(err) {
+	if isAuthFailure(err) || certificateError(err) != nil || dnsNotFound(err) {
 		return false
 	}
 	var pgErr *pgconn.PgError
@@ -172,8 +180,54 @@ func isAuthFailure(err error) bool {
 	return errors.As(err, &pgErr) && (pgErr.Code == "28P01" || pgErr.Code == "28000")
 }
 
+// certificateError returns the TLS verification failure in err, if any.
+func certificateError(err error) error {
+	var unknown x509.UnknownAuthorityError
+	var host x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var verify *tls.CertificateVerificationError
+	switch {
+	case errors.As(err, &unknown):
+		return unknown
+	case errors.As(err, &host):
+		return host
+	case errors.As(err, &invalid):
+		return invalid
+	case errors.As(err, &verify):
+		return verify
+	}
+	return nil
+}
+
+// dnsNotFound reports a host name that does not exist (not a temporary
+// resolver failure, which is retried).
+func dnsNotFound(err error) bool {
+	var dns *net.DNSError
+	return errors.As(err, &dns) && dns.IsNotFound
+}
+
 // hint adds what to do for the common failures.
-func hint(err error) string {
+func hint(err error, host string) string {
+	var unknown x509.UnknownAuthorityError
+	if errors.As(err, &unknown) {
+		issuer := "an unknown issuer"
+		if unknown.Cert != nil {
+			issuer = fmt.Sprintf("%q", unknown.Cert.Issuer.String())
+		}
+		return fmt.Sprintf(" (the server's certificate is issued by %s, which neither the system roots nor the %d Amazon RDS CAs embedded in rolekeeper trust;"+
+			" supply that CA's bundle with --ca-bundle FILE, ROLEKEEPER_CA_BUNDLE (PEM text or a file), PGSSLROOTCERT, or the Terraform module's ca_bundle_pem;"+
+			" for RDS, download it from https://truststore.pki.rds.amazonaws.com/<region>/<region>-bundle.pem)", issuer, RDSCACount())
+	}
+	var hostErr x509.HostnameError
+	if errors.As(err, &hostErr) {
+		return fmt.Sprintf(" (the certificate does not name %q: connect to the endpoint RDS gives, not an alias or IP address, or use sslmode=verify-ca)", host)
+	}
+	if certificateError(err) != nil {
+		return " (the server's certificate does not verify; check the CA bundle and the server's clock)"
+	}
+	if dnsNotFound(err) {
+		return fmt.Sprintf(" (the host name %q does not resolve: check PGHOST/DB_HOST, and that the function's VPC resolves it)", host)
+	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch pgErr.Code {

@@ -6,6 +6,8 @@ import (
 	"crypto/x509"
 	_ "embed"
 	"fmt"
+	"os"
+	"strings"
 	"sync"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -42,8 +44,9 @@ func RDSCertPool() (*x509.CertPool, error) {
 func RDSCACount() int { return bytes.Count(rdsCABundle, []byte("-----BEGIN CERTIFICATE-----")) }
 
 // useRDSRoots makes certificate verification (sslmode verify-ca and
-// verify-full) trust the RDS CAs when no root certificate was given.
-func useRDSRoots(tlsConfigs []*tls.Config) error {
+// verify-full) trust the RDS CAs, and the extra PEM certificates given,
+// when no root certificate was given.
+func useRDSRoots(tlsConfigs []*tls.Config, extra []byte) error {
 	for _, tc := range tlsConfigs {
 		if tc == nil || tc.RootCAs != nil {
 			continue
@@ -55,9 +58,35 @@ func useRDSRoots(tlsConfigs []*tls.Config) error {
 		if err != nil {
 			return err
 		}
+		if len(extra) > 0 {
+			pool = pool.Clone()
+			if !pool.AppendCertsFromPEM(extra) {
+				return fmt.Errorf("the CA bundle given (--ca-bundle or ROLEKEEPER_CA_BUNDLE) holds no PEM certificate")
+			}
+		}
 		tc.RootCAs = pool
 	}
 	return nil
+}
+
+// LoadCABundle reads a CA bundle given as PEM text or as the path of a PEM
+// file (ROLEKEEPER_CA_BUNDLE accepts both, since Lambda functions get text
+// more easily than files); "" gives nil.
+func LoadCABundle(v string) ([]byte, error) {
+	if v == "" {
+		return nil, nil
+	}
+	if strings.Contains(v, "-----BEGIN CERTIFICATE-----") {
+		return []byte(v), nil
+	}
+	b, err := os.ReadFile(v)
+	if err != nil {
+		return nil, fmt.Errorf("read the CA bundle: %w (give PEM text or the path of a PEM file)", err)
+	}
+	if !bytes.Contains(b, []byte("-----BEGIN CERTIFICATE-----")) {
+		return nil, fmt.Errorf("the CA bundle %s holds no PEM certificate", v)
+	}
+	return b, nil
 }
 
 func tlsConfigs(fallbacks []*pgconn.FallbackConfig, main *tls.Config) []*tls.Config {

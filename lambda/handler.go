@@ -111,7 +111,10 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (any, error) 
 		return nil, err
 	}
 	log.Info("event", "action", ev.Action)
+	ctx, cancel, reserve := withBudget(ctx)
+	defer cancel()
 	res, err := h.dispatch(ctx, log, ev)
+	err = outOfTime(ctx, reserve, err)
 	if err != nil {
 		log.Error("failed", "action", ev.Action, "error", err.Error())
 		return nil, err
@@ -221,7 +224,7 @@ func (h *Handler) inspect(ctx context.Context, log *slog.Logger) (any, error) {
 }
 
 func (h *Handler) apply(ctx context.Context, log *slog.Logger, sess ops.Session, s *spec.Spec, src string) (any, error) {
-	return h.applyWith(ctx, log, sess, s, src, applyOptions(log))
+	return h.applyWith(ctx, log, sess, s, src, applyOptions(ctx, log))
 }
 
 func (h *Handler) applyWith(ctx context.Context, log *slog.Logger, sess ops.Session, s *spec.Spec, src string, opts apply.Options) (*planResult, error) {
@@ -301,20 +304,30 @@ func (h *Handler) loadSpec(cfg json.RawMessage) (*spec.Spec, string, error) {
 // template-infra DB_* ones) and the admin credential variables, retrying
 // long enough for an Aurora Serverless cluster to resume.
 func (h *Handler) connect(ctx context.Context, log *slog.Logger, database string, templateInfra bool) (*pgx.Conn, error) {
-	retry := 30 * time.Second
-	if v := h.getenv("ROLEKEEPER_CONNECT_RETRY"); v != "" {
+	var configured time.Duration
+	v := h.getenv("ROLEKEEPER_CONNECT_RETRY")
+	if v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {
 			return nil, fmt.Errorf("ROLEKEEPER_CONNECT_RETRY=%q is not a duration such as 30s", v)
 		}
-		retry = d
+		configured = d
+	}
+	retry := connectRetry(ctx, configured, v != "")
+	bundle, err := connect.LoadCABundle(h.getenv("ROLEKEEPER_CA_BUNDLE"))
+	if err != nil {
+		return nil, fmt.Errorf("ROLEKEEPER_CA_BUNDLE: %w", err)
 	}
 	opts := connect.Options{
+		CABundle: bundle,
 		DSN:      h.dsn(templateInfra),
 		Database: database,
 		Admin:    h.admin().Source(h.awsConfig),
 		RetryFor: retry,
 		Log:      log,
+	}
+	if left, ok := remaining(ctx); ok {
+		opts.ConnectTimeout = min(10*time.Second, max(left, time.Second))
 	}
 	start := time.Now()
 	conn, err := connect.Connect(ctx, opts)

@@ -59,7 +59,7 @@ func (h *Handler) applySaved(ctx context.Context, log *slog.Logger, ev Event) (a
 	if err != nil {
 		return nil, err
 	}
-	res, err := sess.ApplySaved(ctx, &saved, current, applyOptions(log))
+	res, err := sess.ApplySaved(ctx, &saved, current, applyOptions(ctx, log))
 	if err != nil {
 		return nil, err
 	}
@@ -70,13 +70,15 @@ func (h *Handler) applySaved(ctx context.Context, log *slog.Logger, ev Event) (a
 }
 
 // applyOptions are the options of every apply: one log line per change
-// applied.
-func applyOptions(log *slog.Logger) apply.Options {
-	return apply.Options{
+// applied, and waits that fit the invocation's time (budget.go).
+func applyOptions(ctx context.Context, log *slog.Logger) apply.Options {
+	opts := apply.Options{
 		OnChange: func(c plan.Change) {
 			log.Info("applied", "action", c.Action, "object", c.Object, "name", c.Name, "summary", c.Summary)
 		},
 	}
+	budgetApply(ctx, &opts)
+	return opts
 }
 
 // suggestEventField names the event field an unknown one was probably

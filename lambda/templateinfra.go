@@ -173,7 +173,7 @@ func (h *Handler) templateInfra(ctx context.Context, log *slog.Logger, ev Event)
 		}
 		return map[string]any{"success": true, "checks": report.Checks, "passed": report.Passed, "failed": report.Failed, "skipped": report.Skipped}, nil
 	}
-	aopts := applyOptions(log)
+	aopts := applyOptions(ctx, log)
 	aopts.Plan = opts
 	if _, err := h.applyWith(ctx, log, sess, s, "template-infra", aopts); err != nil {
 		return nil, err

@@ -18,7 +18,7 @@ if [ ! -d "$plugins/registry.terraform.io/hashicorp/aws" ]; then
   echo "SKIPPED: the AWS provider is not in $plugins: terraform validate and terraform test did not run" >&2
   exit 0
 fi
-for dir in . examples/complete; do
+for dir in . examples/complete examples/new-cluster; do
   ( cd "$dir" && terraform init -backend=false -input=false -no-color -plugin-dir="$plugins" >/dev/null && terraform validate -no-color )
 done
 terraform test -no-color

@@ -24,6 +24,7 @@ type connFlags struct {
 	secretsDir   string
 	connectRetry time.Duration
 	quiet        bool // read by startProgress from the arguments
+	caBundle     string
 }
 
 func (c *connFlags) register(fs *flag.FlagSet) {
@@ -34,6 +35,7 @@ func (c *connFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.secretsDir, "secrets-dir", os.Getenv("ROLEKEEPER_SECRETS_DIR"), "keep password users' secrets in this directory instead of AWS Secrets Manager (local use)")
 	fs.DurationVar(&c.connectRetry, "connect-retry", 0, "keep retrying an unreachable or starting server this long")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress line on stderr (it shows only on a terminal, for runs over a second)")
+	fs.StringVar(&c.caBundle, "ca-bundle", os.Getenv("ROLEKEEPER_CA_BUNDLE"), "PEM file (or PEM text) of CAs trusted besides the embedded Amazon RDS CAs, for sslmode verify-ca/verify-full (env ROLEKEEPER_CA_BUNDLE)")
 }
 
 // awsConfig loads the standard AWS configuration: region, the default
@@ -56,7 +58,13 @@ func (c *connFlags) options(database string) connect.Options {
 
 func (c *connFlags) connect(ctx context.Context, database string) (*pgx.Conn, error) {
 	progress.Report(ctx, "connecting")
-	return connect.Connect(ctx, c.options(database))
+	opts := c.options(database)
+	bundle, err := connect.LoadCABundle(c.caBundle)
+	if err != nil {
+		return nil, err
+	}
+	opts.CABundle = bundle
+	return connect.Connect(ctx, opts)
 }
 
 // session pairs the connection with where password users' secrets live

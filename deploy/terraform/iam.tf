@@ -4,7 +4,7 @@
 # declare.
 
 resource "aws_iam_role" "this" {
-  name = "${var.name}-lambda"
+  name = "${var.name}-lambda" # var.name is at most 57 characters: IAM's limit is 64
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -51,7 +51,7 @@ locals {
       Action   = ["kms:Decrypt"]
       Resource = [var.admin_secret_kms_key_arn]
       Condition = {
-        StringEquals = { "kms:ViaService" = "secretsmanager.${local.region}.amazonaws.com" }
+        StringEquals = { "kms:ViaService" = "secretsmanager.${local.region}.${local.dns_suffix}" }
       }
     }],
     length(local.check_users) == 0 ? [] : [{
@@ -63,16 +63,16 @@ locals {
     length(local.password_secrets) == 0 ? [] : [{
       Sid    = "ManagePasswordSecrets"
       Effect = "Allow"
+      # Exactly the calls secretsmanager/secretsmanager.go makes: Get,
+      # Create (no tags, no KMS key), PutSecretValue (pending),
+      # UpdateSecretVersionStage (promote).
       Action = [
         "secretsmanager:CreateSecret",
         "secretsmanager:GetSecretValue",
         "secretsmanager:PutSecretValue",
         "secretsmanager:UpdateSecretVersionStage",
-        "secretsmanager:DescribeSecret",
-        "secretsmanager:TagResource",
       ]
-      # Secrets Manager appends six random characters to a secret's ARN.
-      Resource = [for s in local.password_secrets : "${local.secret_arn_prefix}:${s}-??????"]
+      Resource = local.password_secret_arns
     }],
   )
 }

@@ -1,7 +1,11 @@
 variable "name" {
-  description = "Name of the function, and prefix of the resources the module creates."
+  description = "Name of the function, and prefix of the resources the module creates (at most 57 characters, so that the role's name, name-lambda, fits IAM's 64)."
   type        = string
   default     = "rolekeeper"
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,57}$", var.name))
+    error_message = "name must be 1 to 57 letters, digits, - or _ (Lambda's function-name characters; IAM's 64-character role name with the -lambda suffix)."
+  }
 }
 
 variable "package_file" {
@@ -56,8 +60,12 @@ variable "cluster_resource_id" {
 }
 
 variable "admin_secret_arn" {
-  description = "ARN of the secret holding the admin credential, e.g. the RDS-managed master user secret ({\"username\",\"password\"})."
+  description = "ARN of the secret holding the admin credential, e.g. the RDS-managed master user secret ({\"username\",\"password\"}). Its partition, region and account are those of every ARN the module writes."
   type        = string
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", var.admin_secret_arn))
+    error_message = "admin_secret_arn must be a Secrets Manager secret ARN (arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<suffix>)."
+  }
 }
 
 variable "admin_secret_kms_key_arn" {
@@ -90,6 +98,36 @@ variable "run_apply" {
   default     = true
 }
 
+variable "wait_for" {
+  description = "Anything the apply invocation must wait for, e.g. [aws_rds_cluster_instance.writer.arn] for a new Aurora cluster (the cluster accepts no connection until its writer instance exists), or an existing endpoint's rules. Values are only waited on, never read."
+  type        = list(any)
+  default     = []
+}
+
+variable "reserved_concurrency" {
+  description = "Reserved concurrency of the function. null (default): none, which works on a new account (whose unreserved concurrency may not fall below 10). 1 caps the function at one run and one database connection at a time; runs are serialized by an advisory lock either way."
+  type        = number
+  default     = null
+}
+
+variable "endpoint_security_group_ids" {
+  description = "Security groups of existing interface VPC endpoints the function must reach (Secrets Manager; SSM too when the admin password comes through it): the module adds an ingress rule from the function on 443 to each. template-infra: the network's aws_services security group."
+  type        = list(string)
+  default     = []
+}
+
+variable "ca_bundle_pem" {
+  description = "Extra PEM certificates trusted for the database's TLS, besides the Amazon RDS CAs embedded in the binary (ROLEKEEPER_CA_BUNDLE): for regions or partitions whose CA the embedded bundle lacks."
+  type        = string
+  default     = null
+}
+
+variable "environment" {
+  description = "More environment variables for the function (e.g. ROLEKEEPER_LOG_LEVEL = \"debug\")."
+  type        = map(string)
+  default     = {}
+}
+
 variable "create_secretsmanager_endpoint" {
   description = "Create an interface VPC endpoint for Secrets Manager, for subnets without a NAT gateway."
   type        = bool
@@ -109,7 +147,7 @@ variable "memory_size" {
 }
 
 variable "timeout" {
-  description = "Function timeout in seconds (connection retries while an Aurora Serverless cluster resumes are included)."
+  description = "Function timeout in seconds. rolekeeper derives every wait (connection retries, lock waits, statements) from it, keeping time to roll back and answer; 300 covers an Aurora Serverless v2 cluster resuming from zero capacity (about 15 s, up to a minute) with room for a large apply."
   type        = number
   default     = 300
 }

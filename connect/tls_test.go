@@ -1,0 +1,95 @@
+package connect_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rolekeeper/rolekeeper/connect"
+	"github.com/rolekeeper/rolekeeper/internal/pgtest"
+	"github.com/rolekeeper/rolekeeper/sandbox"
+)
+
+// TestCertificateErrorsFailAtOnceNamingTheIssuer: with verify-full and a
+// server whose CA is not trusted, Connect does not retry (a certificate
+// does not get better by waiting), and its error names the issuer and how
+// to supply the bundle; the bundle given as CABundle (ROLEKEEPER_CA_BUNDLE,
+// --ca-bundle) is then trusted besides the embedded RDS CAs.
+func TestCertificateErrorsFailAtOnceNamingTheIssuer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs PostgreSQL")
+	}
+	ctx := context.Background()
+	sb, err := sandbox.Start(ctx, sandbox.Options{BinDir: pgtest.Server.BinDir, TLS: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Stop()
+	dsn := strings.Replace(strings.Replace(sb.DSN(""), "sslmode=disable", "sslmode=verify-full", 1), "127.0.0.1", "localhost", 1)
+
+	var logs bytes.Buffer
+	start := time.Now()
+	_, err = connect.Connect(ctx, connect.Options{DSN: dsn, RetryFor: 20 * time.Second, Log: slog.New(slog.NewJSONHandler(&logs, nil))})
+	if err == nil {
+		t.Fatal("the sandbox's certificate was trusted without its CA")
+	}
+	for _, want := range []string{`issued by "CN=rolekeeper sandbox CA"`, "ROLEKEEPER_CA_BUNDLE", "--ca-bundle", "truststore.pki.rds.amazonaws.com"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error lacks %q: %v", want, err)
+		}
+	}
+	if strings.Contains(logs.String(), "retrying") || time.Since(start) > 5*time.Second {
+		t.Fatalf("a certificate error was retried (%s):\n%s", time.Since(start), logs.String())
+	}
+
+	pem, err := os.ReadFile(sb.CAFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := connect.Connect(ctx, connect.Options{DSN: dsn, CABundle: pem})
+	if err != nil {
+		t.Fatalf("the CA bundle given was not trusted: %v", err)
+	}
+	conn.Close(ctx)
+
+}
+
+func TestUnknownHostFailsAtOnce(t *testing.T) {
+	var logs bytes.Buffer
+	start := time.Now()
+	_, err := connect.Connect(context.Background(), connect.Options{DSN: "host=does-not-exist.invalid user=x dbname=x sslmode=disable",
+		RetryFor: 20 * time.Second, Log: slog.New(slog.NewJSONHandler(&logs, nil))})
+	if err == nil || !strings.Contains(err.Error(), `"does-not-exist.invalid" does not resolve`) {
+		t.Fatalf("got %v", err)
+	}
+	if strings.Contains(logs.String(), "retrying") || time.Since(start) > 5*time.Second {
+		t.Fatalf("an unknown host was retried (%s):\n%s", time.Since(start), logs.String())
+	}
+}
+
+func TestLoadCABundle(t *testing.T) {
+	pem := "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+	if b, err := connect.LoadCABundle(pem); err != nil || string(b) != pem {
+		t.Fatalf("PEM text: %q %v", b, err)
+	}
+	f := filepath.Join(t.TempDir(), "bundle.pem")
+	os.WriteFile(f, []byte(pem), 0o600)
+	if b, err := connect.LoadCABundle(f); err != nil || string(b) != pem {
+		t.Fatalf("PEM file: %q %v", b, err)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.pem")
+	os.WriteFile(bad, []byte("not a certificate"), 0o600)
+	for _, v := range []string{bad, filepath.Join(t.TempDir(), "missing.pem")} {
+		if _, err := connect.LoadCABundle(v); err == nil {
+			t.Errorf("%s: accepted", v)
+		}
+	}
+	if b, err := connect.LoadCABundle(""); b != nil || err != nil {
+		t.Fatal("empty must be nothing")
+	}
+}
