@@ -32,17 +32,8 @@ func TestEmbeddedRDSBundleHasTheRDSCAs(t *testing.T) {
 }
 
 func TestVerifyFullTrustsOnlyTheRightCA(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs PostgreSQL")
-	}
 	ctx := context.Background()
-	sb, err := sandbox.Start(ctx, sandbox.Options{BinDir: pgtest.Server.BinDir, TLS: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sb.Stop()
-	base := strings.Replace(sb.DSN(""), "sslmode=disable", "sslmode=verify-full", 1)
-	base = strings.Replace(base, "127.0.0.1", "localhost", 1)
+	sb, base := tlsSandbox(t)
 
 	conn, err := connect.Connect(ctx, connect.Options{DSN: base + "&sslrootcert=" + sb.CAFile})
 	if err != nil {

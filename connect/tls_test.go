@@ -15,22 +15,31 @@ import (
 	"github.com/rolekeeper/rolekeeper/sandbox"
 )
 
+// tlsSandbox starts a sandbox with TLS from its own CA, stopped when the
+// test ends, and returns its verify-full DSN (host localhost, as its
+// certificate names).
+func tlsSandbox(t *testing.T) (*sandbox.Sandbox, string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs PostgreSQL")
+	}
+	sb, err := sandbox.Start(context.Background(), sandbox.Options{BinDir: pgtest.Server.BinDir, TLS: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sb.Stop() })
+	return sb, strings.Replace(strings.Replace(sb.DSN(""), "sslmode=disable", "sslmode=verify-full", 1), "127.0.0.1", "localhost", 1)
+}
+
 // TestCertificateErrorsFailAtOnceNamingTheIssuer: with verify-full and a
 // server whose CA is not trusted, Connect does not retry (a certificate
 // does not get better by waiting), and its error names the issuer and how
 // to supply the bundle; the bundle given as CABundle (ROLEKEEPER_CA_BUNDLE,
 // --ca-bundle) is then trusted besides the embedded RDS CAs.
 func TestCertificateErrorsFailAtOnceNamingTheIssuer(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs PostgreSQL")
-	}
 	ctx := context.Background()
-	sb, err := sandbox.Start(ctx, sandbox.Options{BinDir: pgtest.Server.BinDir, TLS: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sb.Stop()
-	dsn := strings.Replace(strings.Replace(sb.DSN(""), "sslmode=disable", "sslmode=verify-full", 1), "127.0.0.1", "localhost", 1)
+	sb, dsn := tlsSandbox(t)
+	var err error
 
 	var logs bytes.Buffer
 	start := time.Now()

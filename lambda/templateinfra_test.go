@@ -363,6 +363,12 @@ func TestTemplateInfraEventFieldsInProcess(t *testing.T) {
 	if _, err := h.Invoke(ctx, []byte(tiFixture(t, "check.event.json"))); err != nil || strings.Contains(logs.String(), "DEBUG") {
 		t.Fatalf("default level: %v\n%s", err, logs.String())
 	}
+	// check.py's check_superuser_extensions is an assert: a mismatch is a
+	// function error, reported with rolekeeper's own checks.
+	if _, err := h.Invoke(ctx, []byte(`{"action":"check","config":{"region":"us-east-1","superuser_extensions":{"citext":true}}}`)); err == nil ||
+		!strings.Contains(err.Error(), `extension "citext" is enabled: it is disabled`) {
+		t.Fatalf("an extension check that fails must be a function error: %v", err)
+	}
 	for ev, want := range map[string]string{
 		`{"action":"check","config":{"superuser_extensions":{"vector":"yes"}}}`: "superuser_extensions must map extension names to true or false",
 		`{"action":"check","config":["vector"]}`:                                "template-infra config must be a JSON object",
