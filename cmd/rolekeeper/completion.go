@@ -59,7 +59,7 @@ func flagValues(command, flag string) string {
 			return "yaml json"
 		}
 		return strings.Join(formatsOf(command), " ")
-	case "f", "out", "secrets-dir", "pg-bin":
+	case "f", "out", "secrets-dir", "pg-bin", "ca-bundle":
 		return "FILE"
 	}
 	return ""
