@@ -2,6 +2,7 @@ package apply
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
@@ -26,6 +27,14 @@ func inspect(ctx context.Context, conn *pgx.Conn, want *state.Database) (*catalo
 			}
 		}
 	}
-	progress.Report(ctx, "planning: inspected %d roles, %d schemas, %d objects", len(snap.Roles), len(snap.DB.Schemas), objects)
+	progress.Report(ctx, "planning: inspected %s, %s, %s", count(len(snap.Roles), "role"), count(len(snap.DB.Schemas), "schema"), count(objects, "object"))
 	return snap, nil
+}
+
+// count writes n things: "1 role", "3 roles".
+func count(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }

@@ -21,13 +21,15 @@ import (
 // of its log and its result, and exits 1 on a function error (2 for a plan
 // with changes, as `plan` does).
 func runInvoke(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var function, action, file, roles string
+	var function, action, file, roles, out string
 	fs := newFlagSet("invoke", stderr)
 	fs.StringVar(&function, "function", os.Getenv("ROLEKEEPER_FUNCTION"), "function name or ARN (env ROLEKEEPER_FUNCTION)")
 	fs.StringVar(&action, "action", "plan", "plan, apply, check, inspect, rotate, or manage (template-infra)")
 	fs.StringVar(&file, "f", "", "spec file to send as the event's config (default: the function's own spec)")
 	fs.StringVar(&roles, "roles", "", "with rotate: comma-separated roles")
-	if err := parseFlags(fs, args); err != nil {
+	fs.StringVar(&out, "out", "", "with plan: save the function's plan to this file, to apply later with `invoke --action apply FILE`")
+	planFile, err := parseFlagsWithArg(fs, args)
+	if err != nil {
 		return err
 	}
 	if function == "" {
@@ -49,12 +51,15 @@ func runInvoke(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if roles != "" {
 		event["roles"] = splitComma(roles)
 	}
+	if err := savedPlanEvent(event, action, out, planFile); err != nil {
+		return err
+	}
 	payload, _ := json.Marshal(event)
 	cfg, err := awsConfig(ctx)
 	if err != nil {
 		return fmt.Errorf("load AWS configuration: %w", err)
 	}
-	out, err := awslambdasvc.NewFromConfig(cfg).Invoke(ctx, &awslambdasvc.InvokeInput{
+	result, err := awslambdasvc.NewFromConfig(cfg).Invoke(ctx, &awslambdasvc.InvokeInput{
 		FunctionName: aws.String(function),
 		Payload:      payload,
 		LogType:      types.LogTypeTail,
@@ -62,32 +67,38 @@ func runInvoke(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return fmt.Errorf("invoke %s: %w", function, err)
 	}
-	if out.LogResult != nil {
-		if logs, err := base64.StdEncoding.DecodeString(*out.LogResult); err == nil {
+	if result.LogResult != nil {
+		if logs, err := base64.StdEncoding.DecodeString(*result.LogResult); err == nil {
 			fmt.Fprintf(stderr, "--- log tail of %s ---\n%s--- end of log tail ---\n", function, logs)
 		}
 	}
 	var pretty bytes.Buffer
-	if json.Indent(&pretty, out.Payload, "", "  ") != nil {
+	if json.Indent(&pretty, result.Payload, "", "  ") != nil {
 		pretty.Reset()
-		pretty.Write(out.Payload)
+		pretty.Write(result.Payload)
 	}
 	fmt.Fprintln(stdout, pretty.String())
-	if out.FunctionError != nil {
+	if result.FunctionError != nil {
 		var fe struct {
 			ErrorMessage string `json:"errorMessage"`
 		}
-		if err := json.Unmarshal(out.Payload, &fe); err != nil || fe.ErrorMessage == "" {
+		if err := json.Unmarshal(result.Payload, &fe); err != nil || fe.ErrorMessage == "" {
 			// Not Lambda's error shape: the payload printed above says it all.
-			return &exitError{1, fmt.Errorf("function error (%s); its payload is printed above", *out.FunctionError)}
+			return &exitError{1, fmt.Errorf("function error (%s); its payload is printed above", *result.FunctionError)}
 		}
-		return &exitError{1, fmt.Errorf("function error (%s): %s", *out.FunctionError, fe.ErrorMessage)}
+		return &exitError{1, fmt.Errorf("function error (%s): %s", *result.FunctionError, fe.ErrorMessage)}
+	}
+	if out != "" {
+		if err := saveInvokedPlan(out, result.Payload); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "Saved the plan to %s. To apply exactly this plan: rolekeeper invoke --function %s --action apply %s\n", out, function, out)
 	}
 	if action == "plan" {
 		var doc struct {
 			Changed bool `json:"changed"`
 		}
-		if json.Unmarshal(out.Payload, &doc) == nil && doc.Changed {
+		if json.Unmarshal(result.Payload, &doc) == nil && doc.Changed {
 			return &exitError{2, nil}
 		}
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -60,4 +61,40 @@ func readSavedPlan(path string) (*plan.Saved, error) {
 	}
 	defer fh.Close()
 	return plan.ReadSaved(fh, path)
+}
+
+// savedPlanEvent adds to an invoke's event what saved plans need: with
+// -out, plan asks for the saved plan; with a plan file, apply sends it.
+func savedPlanEvent(event map[string]any, action, out, planFile string) error {
+	if out != "" {
+		if action != "plan" {
+			return &exitError{1, fmt.Errorf("-out saves a plan: use it with --action plan, not %s", action)}
+		}
+		event["save_plan"] = true
+	}
+	if planFile != "" {
+		if action != "apply" {
+			return &exitError{1, fmt.Errorf("a plan file is applied: use it with --action apply, not %s", action)}
+		}
+		saved, err := readSavedPlan(planFile)
+		if err != nil {
+			return err
+		}
+		event["plan"] = saved
+	}
+	return nil
+}
+
+// saveInvokedPlan writes the saved_plan of the function's plan response.
+func saveInvokedPlan(path string, payload []byte) error {
+	var res struct {
+		SavedPlan *plan.Saved `json:"saved_plan"`
+	}
+	if err := json.Unmarshal(payload, &res); err != nil || res.SavedPlan == nil {
+		return &exitError{1, fmt.Errorf("the function returned no saved_plan (is it older than saved plans?); nothing was saved to %s", path)}
+	}
+	if err := res.SavedPlan.Check("the function's saved_plan"); err != nil {
+		return err
+	}
+	return writeSavedPlan(path, res.SavedPlan)
 }

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/rolekeeper/rolekeeper/internal/awstest"
 	"github.com/rolekeeper/rolekeeper/internal/pgtest"
 )
 
@@ -41,5 +43,37 @@ func TestPlanOutThenApplyThePlanFile(t *testing.T) {
 	}
 	if code, _, errOut = rk(t, "apply", "--dsn", db.DSN, example); code != 1 || !strings.Contains(errOut, "not a rolekeeper plan file") {
 		t.Fatalf("apply of a spec given as the plan: exit %d\n%s", code, errOut)
+	}
+}
+
+func TestInvokeSavesAPlanAndAppliesThePlanFile(t *testing.T) {
+	srv := awstest.New(t)
+	for _, e := range srv.Env() {
+		k, v, _ := strings.Cut(e, "=")
+		t.Setenv(k, v)
+	}
+	saved := `{"format":"rolekeeper-plan","format_version":1,"spec_sha256":"abc","spec":"roles: {}\n","fingerprint":{"sha256":"def","areas":{}},"plan":{"format_version":1,"database":"app","changed":true,"changes":[]}}`
+	var events []map[string]any
+	srv.Lambda = func(fn string, payload []byte, logType string) (int, string, string, []byte) {
+		var ev map[string]any
+		json.Unmarshal(payload, &ev)
+		events = append(events, ev)
+		if ev["action"] == "plan" {
+			return 200, "", "", []byte(`{"format_version":1,"changed":true,"changes":[],"saved_plan":` + saved + `}`)
+		}
+		return 200, "", "", []byte(`{"format_version":1,"changed":true,"applied":true}`)
+	}
+	file := filepath.Join(t.TempDir(), "plan.json")
+	code, _, errOut := rk(t, "invoke", "--function", "fn", "--action", "plan", "-out", file)
+	if code != 2 || events[0]["save_plan"] != true || !strings.Contains(errOut, "Saved the plan to "+file) {
+		t.Fatalf("invoke plan -out: exit %d, event %v\n%s", code, events[0], errOut)
+	}
+	code, _, errOut = rk(t, "invoke", "--function", "fn", "--action", "apply", file)
+	p, _ := events[1]["plan"].(map[string]any)
+	if code != 0 || p["spec_sha256"] != "abc" {
+		t.Fatalf("invoke apply FILE: exit %d, event %v\n%s", code, events[1], errOut)
+	}
+	if code, _, errOut = rk(t, "invoke", "--function", "fn", "--action", "check", file); code != 1 || !strings.Contains(errOut, "use it with --action apply") {
+		t.Fatalf("a plan file with check: exit %d %s", code, errOut)
 	}
 }
