@@ -190,3 +190,28 @@ func exampleYAML(t *testing.T) string {
 	}
 	return string(b)
 }
+
+// Every role has what PUBLIC has: PUBLIC's privileges on tables and
+// sequences in a managed schema are revoked unless public.access gives them.
+func TestDriftPublicOnObjectsInManagedSchemas(t *testing.T) {
+	db := pgtest.Fresh(t)
+	s := exampleSpec(t)
+	doApply(t, db, s)
+	db.Exec(t, "SET ROLE migrator; CREATE TABLE app.t1 (id serial); CREATE TABLE app.t2 (id int); RESET ROLE")
+	expectNoChanges(t, db, s)
+	driftCase(t, db, s, "SET ROLE migrator; GRANT SELECT ON app.t1 TO PUBLIC; GRANT USAGE ON ALL SEQUENCES IN SCHEMA app TO PUBLIC; ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT DELETE ON TABLES TO PUBLIC; RESET ROLE",
+		`REVOKE SELECT ON TABLE "app"."t1" FROM PUBLIC`,
+		`REVOKE USAGE ON ALL SEQUENCES IN SCHEMA "app" FROM PUBLIC`,
+		`ALTER DEFAULT PRIVILEGES FOR ROLE "migrator" IN SCHEMA "app" REVOKE DELETE ON TABLES FROM PUBLIC`)
+	if db.Bool(t, "select exists (select 1 from pg_class c, aclexplode(c.relacl) a where c.relnamespace = 'app'::regnamespace and a.grantee = 0)") {
+		t.Error("PUBLIC still holds privileges on objects in schema app")
+	}
+
+	// Declared: granted on existing and future tables, and converged.
+	declared := mustSpec(t, strings.Replace(exampleYAML(t), "public:\n", "public:\n  access:\n    app: {tables: [SELECT]}\n", 1))
+	driftCase(t, db, declared, "",
+		`GRANT SELECT ON ALL TABLES IN SCHEMA "app" TO PUBLIC`,
+		`ALTER DEFAULT PRIVILEGES FOR ROLE "migrator" IN SCHEMA "app" GRANT SELECT ON TABLES TO PUBLIC`)
+	db.Exec(t, "SET ROLE migrator; CREATE TABLE app.t3 (id int); RESET ROLE")
+	expectNoChanges(t, db, declared)
+}

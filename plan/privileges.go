@@ -223,7 +223,7 @@ func (d *differ) objectPrivileges(schema, schemaOwner string, kind state.ObjectK
 		grantees[g] = true
 	}
 	for _, g := range state.SortedKeys(grantees) {
-		if !d.managed[g] || h.OwnedBy[g] == h.Total {
+		if !d.governs(g, kind, w) || h.OwnedBy[g] == h.Total {
 			continue
 		}
 		for _, p := range order {
@@ -424,7 +424,7 @@ func (d *differ) defaultPrivileges(w, h *state.Schema, owner string) {
 			wg, hg := wantDefaults[creator][kind], h.Defaults[creator][kind]
 			need, extra := map[string][]string{}, map[string][]string{}
 			for _, g := range union(wg, hg) {
-				if !d.managed[g] {
+				if !d.governs(g, kind, w.Objects[kind]) {
 					continue
 				}
 				addIfAny(need, g, wg[g].Minus(hg[g], state.KindPrivileges[kind]))

@@ -125,6 +125,10 @@ type Public struct {
 	Temporary *bool `yaml:"temporary,omitempty" json:"temporary"`
 	// CreateInPublicSchema: may every role create objects in schema public.
 	CreateInPublicSchema *bool `yaml:"create_in_public_schema,omitempty" json:"create_in_public_schema"`
+	// Access maps a declared schema to what every role may do on its
+	// tables, sequences and functions (existing and future). Other
+	// privileges of PUBLIC on tables and sequences there are revoked.
+	Access map[string]*Access `yaml:"access,omitempty" json:"access,omitempty"`
 }
 
 // Extensions maps an extension name to how it should be.

@@ -75,6 +75,7 @@ func (s *Spec) validate() Errors {
 	v.sharedSecrets()
 	v.globalDefaults()
 	v.members()
+	v.publicAccess()
 	for _, name := range state.SortedKeys(s.Extensions) {
 		path := p("extensions", name)
 		v.identifier(path, name)
