@@ -14,19 +14,8 @@ import (
 func (s *Spec) desiredGlobalDefaults(db *state.Database) {
 	for _, creator := range state.SortedKeys(s.DefaultPrivileges) {
 		for _, grantee := range state.SortedKeys(s.DefaultPrivileges[creator]) {
-			a := s.DefaultPrivileges[creator][grantee]
-			if a == nil {
-				continue
-			}
-			privs := s.accessPrivileges(a)
-			if privs == nil {
-				continue
-			}
-			for _, kind := range state.ObjectKinds {
-				list := normalizeList(privs.kind(kind), state.KindPrivileges[kind])
-				if len(list) > 0 {
-					db.GlobalDefaultGrants(creator, kind).Add(grantee, list...)
-				}
+			for kind, list := range s.kindLists(s.DefaultPrivileges[creator][grantee]) {
+				db.GlobalDefaultGrants(creator, kind).Add(grantee, list...)
 			}
 		}
 	}
@@ -57,20 +46,7 @@ func (v *validator) globalDefaults() {
 			} else if r != nil && r.State == "absent" {
 				v.add(gp, "role %q is declared absent", grantee)
 			}
-			a := grantees[grantee]
-			switch {
-			case a == nil:
-				v.add(gp, "give a profile name or a mapping of privileges (tables, sequences, functions)")
-			case a.Inline != nil:
-				if len(a.Inline.Schema) > 0 {
-					v.add(append(gp, "schema"), "default privileges here apply to future tables, sequences and functions; schema privileges belong under roles.%s.access", grantee)
-				}
-				v.privileges(gp, a.Inline)
-			default:
-				if _, ok := v.s.profile(a.Profile); !ok {
-					v.add(gp, "unknown profile %q%s; known profiles: %s", a.Profile, DidYouMean(a.Profile, v.s.profileNames()), strings.Join(v.s.profileNames(), ", "))
-				}
-			}
+			v.objectAccess(gp, grantees[grantee], "schema privileges belong under roles."+grantee+".access")
 		}
 	}
 }
@@ -133,4 +109,43 @@ func globalDefaultsFromState(db *state.Database, skip func(string) bool) (map[st
 		}
 	}
 	return out, notes
+}
+
+// kindLists returns the table, sequence and function privileges of a
+// profile or inline set, normalized, leaving out empty lists and the
+// schema part.
+func (s *Spec) kindLists(a *Access) map[state.ObjectKind][]string {
+	out := map[state.ObjectKind][]string{}
+	if a == nil {
+		return out
+	}
+	privs := s.accessPrivileges(a)
+	if privs == nil {
+		return out
+	}
+	for _, kind := range state.ObjectKinds {
+		if list := normalizeList(privs.kind(kind), state.KindPrivileges[kind]); len(list) > 0 {
+			out[kind] = list
+		}
+	}
+	return out
+}
+
+// objectAccess checks a profile name or inline set that applies to
+// tables, sequences and functions only; noSchema says where schema
+// privileges belong instead.
+func (v *validator) objectAccess(path []string, a *Access, noSchema string) {
+	switch {
+	case a == nil:
+		v.add(path, "give a profile name or a mapping of privileges (tables, sequences, functions)")
+	case a.Inline != nil:
+		if len(a.Inline.Schema) > 0 {
+			v.add(append(append([]string{}, path...), "schema"), "these privileges apply to tables, sequences and functions; %s", noSchema)
+		}
+		v.privileges(path, a.Inline)
+	default:
+		if _, ok := v.s.profile(a.Profile); !ok {
+			v.add(path, "unknown profile %q; known profiles: %s", a.Profile, strings.Join(v.s.profileNames(), ", "))
+		}
+	}
 }
