@@ -215,3 +215,41 @@ func TestDriftPublicOnObjectsInManagedSchemas(t *testing.T) {
 	db.Exec(t, "SET ROLE migrator; CREATE TABLE app.t3 (id int); RESET ROLE")
 	expectNoChanges(t, db, declared)
 }
+
+// Grant options and grant chains: an owner-made REVOKE does not remove a
+// grant option, nor a privilege another role granted.
+func TestDriftGrantOptionsAndChains(t *testing.T) {
+	db := pgtest.Fresh(t)
+	s := exampleSpec(t)
+	doApply(t, db, s)
+	db.Exec(t, "SET ROLE migrator; CREATE TABLE app.t1 (id int); CREATE TABLE app.t2 (id int); RESET ROLE")
+	db.Exec(t, "SET ROLE postgres; CREATE ROLE outsider; RESET ROLE")
+	expectNoChanges(t, db, s)
+
+	// A grant option held by a managed role.
+	driftCase(t, db, s, "SET ROLE migrator; GRANT SELECT, INSERT ON app.t1 TO app WITH GRANT OPTION; RESET ROLE",
+		`REVOKE GRANT OPTION FOR SELECT, INSERT ON TABLE "app"."t1" FROM "app"`)
+
+	// A chain inside the spec: app passes SELECT on to reporting and
+	// DELETE, which reporting must not have; the revoke cascades.
+	driftCase(t, db, s, "SET ROLE migrator; GRANT SELECT, DELETE ON app.t2 TO app WITH GRANT OPTION; SET ROLE app; GRANT SELECT, DELETE ON app.t2 TO reporting; RESET ROLE",
+		`REVOKE GRANT OPTION FOR SELECT, DELETE ON TABLE "app"."t2" FROM "app" CASCADE`)
+	if db.Bool(t, "select has_table_privilege('reporting', 'app.t2', 'DELETE') or not has_table_privilege('reporting', 'app.t2', 'SELECT')") {
+		t.Error("reporting should keep SELECT (from the owner) and lose DELETE")
+	}
+
+	// A privilege a role outside the spec granted to a managed role: revoked as that role.
+	driftCase(t, db, s, "GRANT SELECT, TRUNCATE ON app.t1 TO outsider WITH GRANT OPTION; SET ROLE outsider; GRANT SELECT, TRUNCATE ON app.t1 TO app; RESET ROLE",
+		`SET ROLE "outsider"`,
+		`REVOKE SELECT, TRUNCATE ON TABLE "app"."t1" FROM "app"`)
+	if db.Bool(t, "select has_table_privilege('app', 'app.t1', 'TRUNCATE')") || !db.Bool(t, "select has_table_privilege('app', 'app.t1', 'SELECT')") {
+		t.Error("app should keep SELECT (from the owner) and lose TRUNCATE")
+	}
+
+	// A chain that leaves the spec: the plan says so instead of cascading.
+	db.Exec(t, "SET ROLE migrator; GRANT SELECT ON app.t2 TO app WITH GRANT OPTION; SET ROLE app; GRANT SELECT ON app.t2 TO outsider; RESET ROLE")
+	p := doPlan(t, db, s)
+	if !strings.Contains(strings.Join(p.Problems, "\n"), `passed it on to "outsider", outside the spec`) {
+		t.Errorf("expected a problem about the chain to outsider:\n%s", planText(t, p))
+	}
+}

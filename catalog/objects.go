@@ -3,6 +3,7 @@ package catalog
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -16,6 +17,7 @@ type objectGroup struct {
 	names   []string
 	count   int
 	entries []aclEntry // grantees of interest, sorted by name
+	chains  []chainEntry
 }
 
 // privsOf returns a grantee's privileges in the group.
@@ -82,7 +84,14 @@ func (r *objectReader) group(owner, acl string) (*objectGroup, error) {
 		return nil, err
 	}
 	g := &objectGroup{owner: owner, entries: entries[:0]}
+	var only map[string]uint32
+	if strings.IndexByte(acl, '*') >= 0 {
+		if g.chains, only, err = parseChains(items, owner); err != nil {
+			return nil, err
+		}
+	}
 	for _, e := range entries {
+		e.privs &^= only[e.grantee]
 		if e.grantee != owner && r.keep(e.grantee) {
 			if e.grantee == "" {
 				e.grantee = "PUBLIC"
@@ -102,6 +111,7 @@ func (r *objectReader) finish(db *state.Database) {
 			continue
 		}
 		fillObjectGrants(sc.Objects[k.kind], r.groups[k], k.kind != state.Functions)
+		fillChains(sc.Objects[k.kind], r.groups[k])
 	}
 }
 

@@ -53,6 +53,7 @@ func Diff(want *state.Database, snap *state.Snapshot, opts Options) *Plan {
 	d.publicSchema()
 	d.globalDefaults()
 	d.externalMembers()
+	d.chains()
 	d.extensions()
 	d.temporaryMemberships()
 	sortChanges(d.changes)

@@ -150,6 +150,22 @@ type ObjectGrants struct {
 	// filled only where some grantee's privileges are partial.
 	Names      []string
 	NameOwners map[string]string
+	// Chains lists privileges held with grant option or granted by
+	// another role than the owner (actual state only).
+	Chains []*Chain
+}
+
+// Chain is a privilege that owner-made GRANT and REVOKE do not converge,
+// held on some objects of a kind in a schema: with grant option, or
+// granted by a role other than the objects' owner.
+type Chain struct {
+	Grantee, Grantor string
+	// ByOwner: the owner granted it (then only the grant options matter).
+	ByOwner      bool
+	Privileges   []string // held from this grantor
+	GrantOptions []string // of those, held with grant option
+	Objects      []string // object names (none for functions)
+	Count        int
 }
 
 // AddNamed grants privs on the named objects to grantee (desired state).

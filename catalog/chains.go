@@ -1,0 +1,115 @@
+package catalog
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/rolekeeper/rolekeeper/state"
+)
+
+// chainEntry is an ACL entry that plain GRANT and REVOKE by the owner do
+// not converge: a privilege held with grant option, or one granted by a
+// role other than the owner (only a holder of the grant option can have
+// granted it, so both show as a '*' in the ACL text).
+type chainEntry struct {
+	grantee, grantor string // "" grantee: PUBLIC
+	privs, options   uint32
+	byOwner          bool
+}
+
+// parseChains reads the entries of an ACL that holds a grant option: every
+// entry granted by another role than owner, and every entry that holds a
+// grant option. only maps each grantee to the privileges it holds from
+// other grantors alone: those are not counted as held, so that a wanted
+// privilege is granted by the owner and the other grant revoked.
+func parseChains(items []string, owner string) (chains []chainEntry, only map[string]uint32, err error) {
+	fromOwner, fromOthers := map[string]uint32{}, map[string]uint32{}
+	for _, item := range items {
+		grantee, rest, err := parseName(item)
+		if err != nil || !strings.HasPrefix(rest, "=") {
+			return nil, nil, errACLEntry(item)
+		}
+		slash := strings.LastIndexByte(rest, '/')
+		if slash < 0 {
+			return nil, nil, errACLEntry(item)
+		}
+		grantor, _, err := parseName(rest[slash+1:] + "=")
+		if err != nil {
+			return nil, nil, errACLEntry(item)
+		}
+		var privs, options uint32
+		letters := rest[1:slash]
+		for i := 0; i < len(letters); i++ {
+			c := letters[i]
+			if c >= 128 {
+				continue
+			}
+			privs |= privBits[c]
+			if i+1 < len(letters) && letters[i+1] == '*' {
+				options |= privBits[c]
+			}
+		}
+		if grantee == owner {
+			continue
+		}
+		byOwner := grantor == owner
+		if byOwner {
+			fromOwner[grantee] |= privs
+		} else {
+			fromOthers[grantee] |= privs
+		}
+		if !byOwner || options != 0 {
+			chains = append(chains, chainEntry{grantee, grantor, privs, options, byOwner})
+		}
+	}
+	only = map[string]uint32{}
+	for g, bits := range fromOthers {
+		if rest := bits &^ fromOwner[g]; rest != 0 {
+			only[g] = rest
+		}
+	}
+	return chains, only, nil
+}
+
+type errACLEntry string
+
+func (e errACLEntry) Error() string { return "cannot read ACL entry " + string(e) }
+
+// fillChains aggregates the chain entries of a kind in a schema: one
+// state.Chain per grantee, grantor and privileges, with the objects that
+// have it (none for functions, whose names are not read).
+func fillChains(og *state.ObjectGrants, groups []*objectGroup) {
+	idx := map[chainEntry]*state.Chain{}
+	var keys []chainEntry
+	for _, g := range groups {
+		for _, e := range g.chains {
+			c := idx[e]
+			if c == nil {
+				c = &state.Chain{Grantee: publicName(e.grantee), Grantor: e.grantor, ByOwner: e.byOwner,
+					Privileges: privNames(e.privs), GrantOptions: privNames(e.options)}
+				idx[e] = c
+				keys = append(keys, e)
+			}
+			c.Objects = append(c.Objects, g.names...)
+			c.Count += g.count
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if a.grantee != b.grantee {
+			return a.grantee < b.grantee
+		}
+		if a.grantor != b.grantor {
+			return a.grantor < b.grantor
+		}
+		if a.privs != b.privs {
+			return a.privs < b.privs
+		}
+		return a.options < b.options
+	})
+	for _, k := range keys {
+		c := idx[k]
+		sort.Strings(c.Objects)
+		og.Chains = append(og.Chains, c)
+	}
+}
