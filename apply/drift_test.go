@@ -239,7 +239,7 @@ func TestDriftGrantOptionsAndChains(t *testing.T) {
 	}
 
 	// A privilege a role outside the spec granted to a managed role: revoked as that role.
-	driftCase(t, db, s, "GRANT SELECT, TRUNCATE ON app.t1 TO outsider WITH GRANT OPTION; SET ROLE outsider; GRANT SELECT, TRUNCATE ON app.t1 TO app; RESET ROLE",
+	driftCase(t, db, s, "GRANT USAGE ON SCHEMA app TO outsider; GRANT SELECT, TRUNCATE ON app.t1 TO outsider WITH GRANT OPTION; SET ROLE outsider; GRANT SELECT, TRUNCATE ON app.t1 TO app; RESET ROLE",
 		`SET ROLE "outsider"`,
 		`REVOKE SELECT, TRUNCATE ON TABLE "app"."t1" FROM "app"`)
 	if db.Bool(t, "select has_table_privilege('app', 'app.t1', 'TRUNCATE')") || !db.Bool(t, "select has_table_privilege('app', 'app.t1', 'SELECT')") {

@@ -10,8 +10,10 @@ import (
 // chains plans, in every managed schema, the privileges that owner-made
 // REVOKE does not remove: grant options held by managed roles (or PUBLIC),
 // revoked by the owner, and privileges they received from another role
-// than the owner, revoked as that role (SET ROLE: GRANTED BY needs the
-// grantor to be the current user before PostgreSQL 16). A spec never
+// than the owner, revoked as that role. Each revoke runs as its grantor
+// (SET ROLE: GRANTED BY needs the grantor to be the current user before
+// PostgreSQL 16, and a user holding the privileges of several roles
+// with the grant option would act as any of them). A spec never
 // gives a grant option. When a revoke would cascade to privileges the
 // grantee passed on, CASCADE is used only if every role it passed them to
 // is governed by the spec; otherwise the plan has a problem, so that no
@@ -74,15 +76,15 @@ func (d *differ) chain(schema string, kind state.ObjectKind, og *state.ObjectGra
 	if cascade {
 		stmt += " CASCADE"
 	}
-	sql := []string{stmt}
-	if c.ByOwner {
-		for _, owner := range state.SortedKeys(og.OwnedBy) {
-			d.needActAs(owner, fmt.Sprintf("revoke grant options on %s in schema %q", kind, schema))
-		}
-	} else {
-		d.needActAs(c.Grantor, fmt.Sprintf("revoke what it granted on %s in schema %q", kind, schema))
-		sql = []string{"SET ROLE " + ident(c.Grantor), stmt, "RESET ROLE"}
+	if h := d.have.Schemas[schema]; h != nil && c.Grantor != h.Owner && !h.Privileges[c.Grantor]["USAGE"] && !h.Privileges[state.Public]["USAGE"] && !d.superRole(c.Grantor) {
+		d.problem("%s holds %s, granted by %q, which may no longer use schema %q, so rolekeeper cannot revoke it as %q; revoke it by hand as a superuser",
+			grantee(c.Grantee), what, c.Grantor, schema, c.Grantor)
+		return
 	}
+	// As the grantor itself, owner or not: a user who holds the privileges
+	// of several roles with the grant option would act as any of them.
+	d.needActAs(c.Grantor, fmt.Sprintf("revoke what it granted on %s in schema %q", kind, schema))
+	sql := []string{"SET ROLE " + ident(c.Grantor), stmt, "RESET ROLE"}
 	d.add(Change{Action: "revoke", Object: Object(kind), Name: schema + "." + string(kind),
 		Summary: fmt.Sprintf("revoke %s from %s, granted by %s (not in the spec)", what, grantee(c.Grantee), ident(c.Grantor)),
 		SQL:     sql, phase: phaseRevokeObjects, order: fmt.Sprintf("%s.%s\x00%08d", schema, kind, i)})
@@ -113,4 +115,10 @@ func overlaps(a, b []string) bool {
 		}
 	}
 	return false
+}
+
+// superRole reports whether a role exists and is a superuser.
+func (d *differ) superRole(name string) bool {
+	r := d.snap.Roles[name]
+	return r != nil && r.Superuser
 }

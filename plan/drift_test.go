@@ -53,13 +53,15 @@ func TestDiffDrift(t *testing.T) {
 		}, nil},
 		{"a grant option is revoked, cascading inside the spec", spec + "  reporting: {}\n", func(db *state.Database) {
 			og := db.Schemas["app"].Objects[state.Tables]
+			db.Schemas["app"].Privileges.Add("app", "USAGE")
 			og.Chains = []*state.Chain{
 				{Grantee: "app", Grantor: "migrator", ByOwner: true, Privileges: []string{"SELECT"}, GrantOptions: []string{"SELECT"}, Objects: []string{"t1"}},
 				{Grantee: "reporting", Grantor: "app", Privileges: []string{"SELECT"}, Objects: []string{"t1"}},
 			}
 		}, []string{
-			`REVOKE GRANT OPTION FOR SELECT ON TABLE "app"."t1" FROM "app" CASCADE`,
+			`SET ROLE "migrator"`, `REVOKE GRANT OPTION FOR SELECT ON TABLE "app"."t1" FROM "app" CASCADE`, `RESET ROLE`,
 			`SET ROLE "app"`, `REVOKE SELECT ON TABLE "app"."t1" FROM "reporting"`, `RESET ROLE`,
+			`REVOKE USAGE ON SCHEMA "app" FROM "app"`, // after the revoke made as app, which needs it
 		}},
 		{"a chain leaving the spec is a problem", spec, func(db *state.Database) {
 			og := db.Schemas["app"].Objects[state.Tables]
