@@ -117,6 +117,7 @@ func Check(ctx context.Context, opts Options) (*Report, error) {
 		}
 	}()
 	c.logins(ctx)
+	c.sweep(ctx)
 	c.settings(ctx)
 	for i, name := range state.SortedKeys(opts.Want.Schemas) {
 		progress.Report(ctx, "checking schema %d of %d: %s", i+1, len(opts.Want.Schemas), quote(name))
@@ -261,7 +262,7 @@ func (c *checker) schema(ctx context.Context, s *state.Schema) {
 	}
 	table := pgx.Identifier{s.Name, "rolekeeper_check_" + c.suffix}.Sanitize()
 	check := fmt.Sprintf("%s creates a table and a sequence in %s", quote(s.Owner), quote(s.Name))
-	if _, err := oconn.Exec(ctx, "CREATE TABLE "+table+" (id bigserial PRIMARY KEY, v int)"); err != nil {
+	if err := createMarked(ctx, oconn, "CREATE TABLE "+table+" (id bigserial PRIMARY KEY, v int)", "TABLE "+table); err != nil {
 		c.report.add(Result{Name: check, Detail: describe(err)})
 		return
 	}
@@ -401,10 +402,13 @@ func (c *checker) public(ctx context.Context) error {
 	}
 	role := "rolekeeper_check_" + c.suffix
 	name := "a role outside the spec cannot connect (PUBLIC has no CONNECT)"
-	pw := c.suffix + c.suffix + "Aa9"
 	q := pgx.Identifier{role}.Sanitize()
 	admin := c.opts.Admin
-	if _, err := admin.Exec(ctx, "CREATE ROLE "+q+" LOGIN PASSWORD "+scramLiteral(pw)); err != nil {
+	create, pw, err := throwawayRole(role)
+	if err != nil {
+		return err
+	}
+	if err := createMarked(ctx, admin, create, "ROLE "+q); err != nil {
 		c.report.add(Result{Name: name, Skipped: true, Detail: "could not create a throwaway role: " + describe(err)})
 		return nil
 	}

@@ -95,6 +95,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 				fmt.Fprintf(stderr, "rolekeeper %s: %v\n", c.name, ee.err)
 			}
 			return ee.code
+		case ctx.Err() != nil:
+			// SIGINT or SIGTERM: the connection was closed, so the server
+			// rolled back any open transaction.
+			fmt.Fprintf(stderr, "rolekeeper %s: cancelled by a signal (%v); nothing was changed: any open transaction was rolled back\n", c.name, err)
+			return 130
 		default:
 			fmt.Fprintf(stderr, "rolekeeper %s: %v\n", c.name, err)
 			return 1
