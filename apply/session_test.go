@@ -35,7 +35,8 @@ var foreignSettings = []string{
 // lock it out), on 17+ its transactions would end after 1 ms.
 func TestSettingsOthersMadeDoNotReachTheAdmin(t *testing.T) {
 	db := pgtest.Fresh(t)
-	onRole := append([]string{}, foreignSettings...)
+	// role: the admin's sessions would act as rds_superuser, not as itself.
+	onRole := append([]string{"role = rds_superuser"}, foreignSettings...)
 	if pgtest.Server.Major >= 14 {
 		onRole = append(onRole, "idle_session_timeout = 100")
 	}

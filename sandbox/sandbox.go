@@ -187,6 +187,7 @@ func Start(ctx context.Context, opts Options) (_ *Sandbox, err error) {
 }
 
 func (s *Sandbox) startServer(ctx context.Context) error {
+	closeInheritedOnExec()
 	var lastErr error
 	for attempt := 0; attempt < 5; attempt++ {
 		port := s.Port
