@@ -69,6 +69,7 @@ database_settings:
   DateStyle: "ISO, MDY"
   TimeZone: UTC
   default_transaction_isolation: read committed
+  application_name: "x\\'; CREATE ROLE injected; --"
 `)
 	ctx := context.Background()
 	conn := adminConn(t, db)
@@ -98,6 +99,11 @@ database_settings:
 		if !contains(got, want) {
 			t.Errorf("the database's settings are %q; %q was not reverted", got, want)
 		}
+	}
+	// With standard_conforming_strings off, the backslash would have ended
+	// the literal and run the rest.
+	if db.Bool(t, "select exists (select 1 from pg_roles where rolname = 'injected')") || !contains(got, `application_name=x\'; CREATE ROLE injected; --`) {
+		t.Errorf("a setting value with a backslash was not set as written: %q", got)
 	}
 	// On 16+ the creator of a role is always an ADMIN-only member of it
 	// (no INHERIT, no SET): that is not membership in its rights.

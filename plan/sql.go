@@ -5,10 +5,22 @@ import "strings"
 // quoted quotes an identifier, each part in double quotes with quotes
 // doubled and NUL bytes removed (as pgx.Identifier.Sanitize does; the plan
 // stays free of the driver), parts joined by dots.
+//
+// A name with a control or bidirectional-formatting character (which others
+// may give the roles and tables a plan shows) is written in the Unicode
+// escape form U&"..." instead, so that the plan shown on a terminal or in a
+// log cannot move the cursor, fake lines or reorder text, while the SQL
+// still names exactly that object (admin sessions pin
+// standard_conforming_strings, which U& needs).
 func quoted(parts ...string) string {
 	q := make([]string, len(parts))
 	for i, p := range parts {
-		q[i] = `"` + strings.ReplaceAll(strings.ReplaceAll(p, "\x00", ""), `"`, `""`) + `"`
+		p = strings.ReplaceAll(p, "\x00", "")
+		if strings.IndexFunc(p, unsafeToShow) >= 0 {
+			q[i] = unicodeEscaped(p)
+			continue
+		}
+		q[i] = `"` + strings.ReplaceAll(p, `"`, `""`) + `"`
 	}
 	return strings.Join(q, ".")
 }

@@ -148,3 +148,29 @@ func TestNothingHostileRunsAsTheAdmin(t *testing.T) {
 		t.Fatal("the trap's search_path was changed by a spec that does not manage it")
 	}
 }
+
+// TestHostileNamesCannotMoveTheTerminal: roles named with escape
+// sequences, newlines and bidirectional overrides, one made by someone else
+// and one declared, show in the plan escaped (U&"..."), and the declared
+// one is created with exactly its name.
+func TestHostileNamesCannotMoveTheTerminal(t *testing.T) {
+	db := pgtest.Fresh(t)
+	db.Exec(t, `CREATE ROLE "other`+"\x1b[2J\n\nNo changes: the database matches the spec.\n"+`"`)
+	declared := "svc\u202eexe\r"
+	file := writeSpec(t, "roles:\n  \"svc\\u202Eexe\\r\": {login: true}\n")
+	for _, cmd := range []string{"plan", "apply"} {
+		code, out, errOut := rk(t, cmd, "-f", file, "--dsn", db.DSN)
+		if code != 0 && code != 2 {
+			t.Fatalf("%s: exit %d: %s", cmd, code, errOut)
+		}
+		if strings.ContainsAny(out, "\x1b\r\u202e") || strings.Contains(out, "\nNo changes: the database matches the spec.\n\"") {
+			t.Fatalf("%s output carries the names' control characters:\n%q", cmd, out)
+		}
+		if cmd == "plan" && !strings.Contains(out, `U&"svc\202eexe\000d"`) {
+			t.Fatalf("plan does not show the escaped name:\n%s", out)
+		}
+	}
+	if !db.Bool(t, "select exists (select 1 from pg_roles where rolname = $1)", declared) {
+		t.Fatal("the declared role was not created with exactly its name")
+	}
+}
