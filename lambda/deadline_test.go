@@ -23,6 +23,12 @@ func TestDeadlineCancelsAndRollsBack(t *testing.T) {
 	env := map[string]string{}
 	for _, kv := range rdsEnv(t, aws) {
 		k, v, _ := strings.Cut(kv, "=")
+		if db, ok := strings.CutPrefix(k, "PG"); ok {
+			k = "DB_" + map[string]string{"DATABASE": "NAME"}[db] // in-process: the handler's own variables, not libpq's
+			if k == "DB_" {
+				k += db
+			}
+		}
 		env[k] = v
 	}
 	h := &lambda.Handler{Getenv: func(k string) string { return env[k] }, Out: io.Discard,
