@@ -91,12 +91,7 @@ func waitFor(cond func() bool) bool {
 // within a second, non-zero, saying it was cancelled, with nothing changed
 // and no session left on the server.
 func TestSignalsCancelEveryPhase(t *testing.T) {
-	db := pgtest.Fresh(t)
-	if code, _, errOut := rk(t, "apply", "-f", example, "--dsn", db.DSN); code != 0 {
-		t.Fatal(errOut)
-	}
-	db.Exec(t, "SET ROLE migrator; CREATE TABLE app.orders (id int); RESET ROLE")
-	db.Exec(t, "ALTER ROLE app CONNECTION LIMIT 3; REVOKE SELECT ON app.orders FROM reporting")
+	db := driftedExample(t)
 	ctx := context.Background()
 	closed, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -62,17 +62,24 @@ func TestTenConcurrentApplyProcesses(t *testing.T) {
 	}
 }
 
-// TestSIGKILLMidApplyChangesNothing kills the process while its
-// transaction has run some statements and waits on a migration's lock.
-func TestSIGKILLMidApplyChangesNothing(t *testing.T) {
+// driftedExample applies the example to a fresh database, adds a table
+// app.orders, and drifts: the next apply repairs it in several statements,
+// the last of which waits for a migration that holds app.orders.
+func driftedExample(t *testing.T) *pgtest.DB {
+	t.Helper()
 	db := pgtest.Fresh(t)
 	if code, _, errOut := rk(t, "apply", "-f", example, "--dsn", db.DSN); code != 0 {
 		t.Fatal(errOut)
 	}
 	db.Exec(t, "SET ROLE migrator; CREATE TABLE app.orders (id int); RESET ROLE")
-	// Drift that the next apply repairs in several statements, the last
-	// of which must wait for the migration below.
 	db.Exec(t, "ALTER ROLE app CONNECTION LIMIT 3; ALTER ROLE reporting NOLOGIN; REVOKE SELECT ON app.orders FROM reporting")
+	return db
+}
+
+// TestSIGKILLMidApplyChangesNothing kills the process while its
+// transaction has run some statements and waits on a migration's lock.
+func TestSIGKILLMidApplyChangesNothing(t *testing.T) {
+	db := driftedExample(t)
 	before := db.Fingerprint(t)
 	ctx := context.Background()
 	migration := db.ConnectAs(t, "migrator", "")
