@@ -4,7 +4,7 @@ GO        ?= go
 BIN       := bin/rolekeeper
 PG_MAJORS ?= 13 16 17 18
 
-.PHONY: build demo test test-unit vet lint clean bench bench-quick bench-go lambda lambda-reproducible
+.PHONY: build demo test test-transitions-long test-unit vet lint clean bench bench-quick bench-go lambda lambda-reproducible
 
 # lambda.norpc leaves out the Lambda Go 1.x RPC mode (net/rpc, encoding/gob
 # and their start-up cost); provided.al2023 uses the Runtime API.
@@ -19,6 +19,11 @@ demo: build
 # outside the repository).
 test: vet
 	./scripts/test-all.sh $(PG_MAJORS)
+
+# The long run of the seeded transition test (make test runs a short one):
+# SEEDS=1-200 STEPS=20 by default, on the machine's PostgreSQL and PG_MAJORS.
+test-transitions-long:
+	./scripts/test-transitions-long.sh $(PG_MAJORS)
 
 test-unit:
 	$(GO) test -short ./...

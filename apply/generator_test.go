@@ -281,6 +281,10 @@ func (g *generator) next() *genSpec {
 		}
 		if len(r.memberOf) > 0 {
 			r.spec["member_of"] = r.memberOf
+			// A group may hold an administrative role (now, or kept from
+			// an earlier spec in additive mode): a member through it needs
+			// the opt-in too.
+			r.spec["allow_admin_roles"] = true
 		}
 		if !r.login {
 			groups = append(groups, name)

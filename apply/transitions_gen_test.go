@@ -30,7 +30,7 @@ func transitionRuns(t *testing.T) (seeds []uint64, steps int) {
 	}
 	list := os.Getenv("ROLEKEEPER_TRANSITIONS_SEEDS")
 	if list == "" {
-		list = "1-4"
+		list = "1-8"
 	}
 	for _, part := range strings.Split(list, ",") {
 		lo, hi, isRange := strings.Cut(part, "-")
