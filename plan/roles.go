@@ -59,8 +59,8 @@ func (d *differ) password(w, h *state.Role) {
 
 // roleOptions lists the CREATE/ALTER ROLE options that take a role from
 // have (nil: a new role with PostgreSQL's defaults) to want, and whether
-// any of them needs a superuser.
-func roleOptions(want, have *state.Role) (opts []string, needSuper bool) {
+// those of them that need a superuser.
+func roleOptions(want, have *state.Role) (opts, needSuper []string) {
 	if have == nil {
 		have = &state.Role{Inherit: true, ConnectionLimit: -1}
 	}
@@ -73,7 +73,9 @@ func roleOptions(want, have *state.Role) (opts []string, needSuper bool) {
 		} else {
 			opts = append(opts, no)
 		}
-		needSuper = needSuper || super
+		if super {
+			needSuper = append(needSuper, opts[len(opts)-1])
+		}
 	}
 	flag(want.Login, have.Login, "LOGIN", "NOLOGIN", false)
 	flag(want.Superuser, have.Superuser, "SUPERUSER", "NOSUPERUSER", true)
@@ -98,8 +100,8 @@ func roleOptions(want, have *state.Role) (opts []string, needSuper bool) {
 func (d *differ) createRole(w *state.Role) {
 	d.created[w.Name] = true
 	opts, needSuper := roleOptions(w, nil)
-	if needSuper && !d.super() {
-		d.problem("role %q: %s needs a superuser, and %q is not one", w.Name, strings.Join(opts, " "), d.snap.Server.User)
+	if len(needSuper) > 0 && !d.super() {
+		d.problem("role %q: %s needs a superuser, and %q is not one", w.Name, strings.Join(needSuper, " "), d.snap.Server.User)
 	}
 	if !d.super() && !d.snap.Server.CreateRole {
 		d.problem("cannot create role %q: %q has neither CREATEROLE nor SUPERUSER", w.Name, d.snap.Server.User)
@@ -121,8 +123,8 @@ func (d *differ) alterRole(w, h *state.Role) {
 		return
 	}
 	d.checkCanAlter(w.Name, h)
-	if needSuper && !d.super() {
-		d.problem("role %q: %s needs a superuser, and %q is not one", w.Name, strings.Join(opts, " "), d.snap.Server.User)
+	if len(needSuper) > 0 && !d.super() {
+		d.problem("role %q: %s needs a superuser, and %q is not one", w.Name, strings.Join(needSuper, " "), d.snap.Server.User)
 	}
 	d.add(Change{Action: "alter", Object: "role", Name: w.Name,
 		Summary: fmt.Sprintf("alter role %s: %s", ident(w.Name), strings.Join(opts, ", ")),

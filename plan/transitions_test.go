@@ -131,6 +131,15 @@ func TestTransitionPlans(t *testing.T) {
 			want: []string{`ALTER ROLE "app" PASSWORD`, `REVOKE "rds_iam" FROM "app"`},
 		},
 		{
+			name: "a problem about an attribute names that attribute, not the whole role line", major: 16,
+			yaml: "roles: {a: {login: true, connection_limit: 5, bypassrls: true}}",
+			setup: func(s *catalog.Snapshot) {
+				addRole(s, "a", false)
+				s.Server.AdminOf["a"] = true
+			},
+			problems: []string{`role "a": BYPASSRLS needs a superuser`},
+		},
+		{
 			name: "objects of a former schema owner are granted with the schema owner's USAGE", major: 15,
 			yaml: "schemas: {app: {owner: new}}\nroles: {new: {}, old: {}, app: {access: {app: readonly}}}",
 			setup: func(s *catalog.Snapshot) {
