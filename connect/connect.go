@@ -10,10 +10,12 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -156,10 +158,29 @@ func connectRetrying(ctx context.Context, cfg *pgx.ConnConfig, opts Options) (*p
 	}
 }
 
-// retryable reports failures that may pass: the server unreachable,
-// starting up, shutting down or out of connections. A certificate that
-// does not verify or a name that does not resolve will not pass by
-// waiting: they fail at once, with the reason.
+// SQLSTATEs of a server that may take connections soon: starting up,
+// shutting down or restarting (Aurora Serverless resuming, a failover),
+// out of connection slots, or a connection cut while it was made.
+const (
+	sqlstateCannotConnectNow     = "57P03"
+	sqlstateAdminShutdown        = "57P01"
+	sqlstateCrashShutdown        = "57P02"
+	sqlstateTooManyConnections   = "53300"
+	sqlstateConnectionFailure    = "08006"
+	sqlstateUnableToConnect      = "08001"
+	sqlstateConnectionRejected   = "08004"
+	sqlstateInvalidAuthorization = "28000"
+	sqlstateInvalidPassword      = "28P01"
+	sqlstateInvalidCatalogName   = "3D000"
+)
+
+// retryable reports failures that may pass by waiting, and only those: a
+// server starting up, shutting down or out of connections (the SQLSTATEs
+// above); a connection refused, reset or unreachable while the endpoint
+// comes up; a timeout (pgconn.Timeout); or a failure pgconn knows was
+// before anything was sent (pgconn.SafeToRetry). A certificate that does
+// not verify, a name that does not resolve, a refused login or anything
+// else fails at once, with the reason.
 func retryable(err error) bool {
 	if isAuthFailure(err) || certificateError(err) != nil || dnsNotFound(err) {
 		return false
@@ -167,17 +188,32 @@ func retryable(err error) bool {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch pgErr.Code {
-		case "57P03", "57P01", "57P02", "53300", "08006", "08001", "08004":
+		case sqlstateCannotConnectNow, sqlstateAdminShutdown, sqlstateCrashShutdown, sqlstateTooManyConnections,
+			sqlstateConnectionFailure, sqlstateUnableToConnect, sqlstateConnectionRejected:
 			return true
 		}
 		return false
 	}
-	return true // network errors, timeouts
+	switch {
+	case pgconn.Timeout(err), pgconn.SafeToRetry(err):
+		return true
+	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.ETIMEDOUT):
+		return true
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return true // the server closed the connection during start-up
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return dnsErr.IsTemporary || dnsErr.IsTimeout
+	}
+	var netErr net.Error
+	return errors.As(err, &netErr) && netErr.Timeout()
 }
 
 func isAuthFailure(err error) bool {
 	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && (pgErr.Code == "28P01" || pgErr.Code == "28000")
+	return errors.As(err, &pgErr) && (pgErr.Code == sqlstateInvalidPassword || pgErr.Code == sqlstateInvalidAuthorization)
 }
 
 // certificateError returns the TLS verification failure in err, if any.
@@ -231,9 +267,9 @@ func hint(err error, host string) string {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch pgErr.Code {
-		case "28P01", "28000":
+		case sqlstateInvalidPassword, sqlstateInvalidAuthorization:
 			return " (check the user and password: --dsn, PGUSER/PGPASSWORD, or the admin secret)"
-		case "3D000":
+		case sqlstateInvalidCatalogName:
 			return " (the database does not exist: check `database` in the spec or PGDATABASE)"
 		}
 		return ""
