@@ -41,8 +41,12 @@ func (d *differ) membershipLoops() {
 			if d.opts.Additive {
 				how = "additive mode never revokes: revoke the old membership by hand (REVOKE ... FROM ...) or apply this spec in authoritative mode"
 			}
-			d.problem("making %q a member of %q would close a membership loop, because %s remains after this plan; %s",
-				member, role, strings.Join(kept, ", "), how)
+			verb := "remains"
+			if len(kept) > 1 {
+				verb = "remain"
+			}
+			d.problem("making %q a member of %q would close a membership loop, because %s %s after this plan; %s",
+				member, role, strings.Join(kept, ", "), verb, how)
 		}
 	}
 }
