@@ -253,3 +253,27 @@ func TestDriftGrantOptionsAndChains(t *testing.T) {
 		t.Errorf("expected a problem about the chain to outsider:\n%s", planText(t, p))
 	}
 }
+
+// An object in a managed schema owned by another role than the schema's
+// owner: reported, and given to the owner when the spec asks.
+func TestDriftObjectOwnership(t *testing.T) {
+	db := pgtest.Fresh(t)
+	s := exampleSpec(t)
+	doApply(t, db, s)
+	db.Exec(t, "SET ROLE postgres; CREATE ROLE outsider; RESET ROLE; CREATE TABLE app.o (id serial, v text); CREATE VIEW app.ov AS SELECT * FROM app.o; ALTER TABLE app.o OWNER TO outsider; ALTER VIEW app.ov OWNER TO outsider")
+	p := doPlan(t, db, s)
+	text := planText(t, p)
+	if !strings.Contains(text, `? 2 tables in schema "app" owned by "outsider", not by the schema's owner "migrator"`) ||
+		!strings.Contains(text, `? 1 sequence in schema "app" owned by "outsider"`) {
+		t.Errorf("the plan should report the objects outsider owns:\n%s", text)
+	}
+	reassign := mustSpec(t, strings.Replace(exampleYAML(t), "    owner: migrator", "    owner: migrator\n    reassign_objects: true", 1))
+	driftCase(t, db, reassign, "",
+		`~ give 2 tables in "app" owned by "outsider" to the schema's owner "migrator"`,
+		`ALTER TABLE "app"."o" OWNER TO "migrator"`,
+		`ALTER TABLE "app"."ov" OWNER TO "migrator"`,
+		`ALTER TABLE "app"."o_id_seq" OWNER TO "migrator"`)
+	if db.Bool(t, "select exists (select 1 from pg_class where relnamespace = 'app'::regnamespace and relowner <> 'migrator'::regrole)") {
+		t.Error("objects in schema app are still owned by another role than migrator")
+	}
+}

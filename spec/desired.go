@@ -67,6 +67,7 @@ func (s *Spec) Desired(database string) *state.Database {
 	s.desiredGlobalDefaults(db)
 	s.desiredMembers(db)
 	s.desiredPublicAccess(db)
+	s.desiredOwnership(db)
 	if s.Public != nil {
 		db.Public = state.PublicPolicy{
 			Connect:              s.Public.Connect,

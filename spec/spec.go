@@ -41,6 +41,12 @@ type Schema struct {
 	// schema get the default privileges that access implies. The owner is
 	// always included.
 	DefaultPrivilegesFor []string `yaml:"default_privileges_for,omitempty" json:"default_privileges_for"`
+	// ObjectOwners may own objects in the schema besides the owner and
+	// default_privileges_for; objects other roles own are reported.
+	ObjectOwners []string `yaml:"object_owners,omitempty" json:"object_owners,omitempty"`
+	// ReassignObjects gives tables, views and sequences that other roles
+	// own to the schema's owner (ALTER TABLE ... OWNER TO).
+	ReassignObjects bool `yaml:"reassign_objects,omitempty" json:"reassign_objects,omitempty"`
 }
 
 // Role is one managed role.

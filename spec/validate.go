@@ -76,6 +76,7 @@ func (s *Spec) validate() Errors {
 	v.globalDefaults()
 	v.members()
 	v.publicAccess()
+	v.ownership()
 	for _, name := range state.SortedKeys(s.Extensions) {
 		path := p("extensions", name)
 		v.identifier(path, name)

@@ -128,6 +128,11 @@ type Schema struct {
 	// Defaults holds default privileges scoped to this schema, per creating
 	// role and object kind: creator -> kind -> grantee -> privileges.
 	Defaults map[string]map[ObjectKind]Grants
+	// AllowedOwners may own objects in the schema (desired state only;
+	// empty: object ownership is not checked).
+	AllowedOwners []string
+	// ReassignObjects gives objects owned by others to Owner (desired state only).
+	ReassignObjects bool
 	// Absent marks a schema the spec wants dropped (only when empty).
 	Absent bool
 }
