@@ -54,6 +54,12 @@ func (p *Plan) WriteMarkdown(w io.Writer, verb string) error {
 	if len(p.Unmanaged) > 0 {
 		fmt.Fprintf(&b, "\nUnmanaged roles (not in the spec, left alone): %s\n", mdText(quotedList(p.Unmanaged)))
 	}
+	if len(p.Outside) > 0 {
+		b.WriteString("\nOutside the spec (left alone):\n\n")
+		for _, o := range p.Outside {
+			fmt.Fprintf(&b, "- %s\n", mdText(o))
+		}
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
