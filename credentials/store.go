@@ -78,3 +78,57 @@ func DecodeSecret(name, raw string) (DBSecret, error) {
 	}
 	return s, nil
 }
+
+// StagePrevious is the stage Secrets Manager gives the version that was
+// CURRENT before the last promotion.
+const StagePrevious = "AWSPREVIOUS"
+
+// SecretInfo is what a rotation needs to know of a secret: its names, and
+// which version has which stages (DescribeSecret's VersionIdsToStages).
+type SecretInfo struct {
+	Name            string
+	ARN             string
+	RotationEnabled bool
+	// Stages maps each version id to its stages.
+	Stages map[string][]string
+}
+
+// VersionAt returns the id of the version holding stage, "" when none does.
+func (i SecretInfo) VersionAt(stage string) string {
+	for id, stages := range i.Stages {
+		for _, s := range stages {
+			if s == stage {
+				return id
+			}
+		}
+	}
+	return ""
+}
+
+// HasStage reports whether version id holds stage.
+func (i SecretInfo) HasStage(id, stage string) bool {
+	for _, s := range i.Stages[id] {
+		if s == stage {
+			return true
+		}
+	}
+	return false
+}
+
+// RotationStore is a store that can take part in Secrets Manager's
+// four-step rotation protocol, where every new version is keyed by the
+// rotation's ClientRequestToken (its version id), so that each step can
+// be retried without doing anything twice.
+type RotationStore interface {
+	// DescribeSecret returns the secret's names and its versions' stages.
+	DescribeSecret(ctx context.Context, id string) (SecretInfo, error)
+	// GetVersion returns version versionID at stage; ErrNotFound when that
+	// version does not exist, holds no value yet, or lacks the stage.
+	GetVersion(ctx context.Context, id, versionID, stage string) (Version, error)
+	// PutVersion stores s as version versionID with stage. Putting the
+	// same value under the same id again changes nothing.
+	PutVersion(ctx context.Context, id, versionID, stage string, s DBSecret) error
+	// MakeCurrent moves CURRENT to version versionID from version from
+	// (which becomes PREVIOUS), then takes PENDING off versionID.
+	MakeCurrent(ctx context.Context, id, versionID, from string) error
+}

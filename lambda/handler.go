@@ -105,6 +105,9 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 // Handle serves one event.
 func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (any, error) {
 	log := h.logger(ctx)
+	if rev, ok := rotationEvent(raw); ok {
+		return h.rotationStep(ctx, log, rev)
+	}
 	ev, err := decodeEvent(raw)
 	if err != nil {
 		log.Error("bad event", "error", err.Error())

@@ -143,3 +143,77 @@ func (a AdminSecret) RequiresTLS() bool { return false }
 
 // Describe implements credentials.AdminSource.
 func (a AdminSecret) Describe() string { return "secret " + a.ID }
+
+// DescribeSecret implements credentials.RotationStore.
+func (m *Store) DescribeSecret(ctx context.Context, id string) (credentials.SecretInfo, error) {
+	out, err := m.Client.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: &id})
+	if err != nil {
+		var nf *smtypes.ResourceNotFoundException
+		if errors.As(err, &nf) {
+			return credentials.SecretInfo{}, fmt.Errorf("%s %s: %w", m.Describe(), id, credentials.ErrNotFound)
+		}
+		return credentials.SecretInfo{}, fmt.Errorf("describe secret %s: %w", id, err)
+	}
+	return credentials.SecretInfo{
+		Name: aws.ToString(out.Name), ARN: aws.ToString(out.ARN),
+		RotationEnabled: aws.ToBool(out.RotationEnabled), Stages: out.VersionIdsToStages,
+	}, nil
+}
+
+// GetVersion implements credentials.RotationStore.
+func (m *Store) GetVersion(ctx context.Context, id, versionID, stage string) (credentials.Version, error) {
+	in := &secretsmanager.GetSecretValueInput{SecretId: &id, VersionStage: &stage}
+	if versionID != "" {
+		in.VersionId = &versionID
+	}
+	out, err := m.Client.GetSecretValue(ctx, in)
+	if err != nil {
+		var nf *smtypes.ResourceNotFoundException
+		if errors.As(err, &nf) {
+			return credentials.Version{}, fmt.Errorf("%s %s (version %s, %s): %w", m.Describe(), id, versionID, stage, credentials.ErrNotFound)
+		}
+		return credentials.Version{}, fmt.Errorf("read secret %s (version %s, %s): %w", id, versionID, stage, err)
+	}
+	s, err := credentials.DecodeSecret(id, aws.ToString(out.SecretString))
+	if err != nil {
+		return credentials.Version{}, err
+	}
+	return credentials.Version{ID: aws.ToString(out.VersionId), Secret: s}, nil
+}
+
+// PutVersion implements credentials.RotationStore: PutSecretValue with
+// the version id as ClientRequestToken, which Secrets Manager makes
+// idempotent.
+func (m *Store) PutVersion(ctx context.Context, id, versionID, stage string, s credentials.DBSecret) error {
+	raw, _ := json.Marshal(s)
+	_, err := m.Client.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{
+		SecretId: &id, ClientRequestToken: &versionID, SecretString: aws.String(string(raw)), VersionStages: []string{stage},
+	})
+	if err != nil {
+		return fmt.Errorf("store version %s of secret %s as %s: %w", versionID, id, stage, err)
+	}
+	return nil
+}
+
+// MakeCurrent implements credentials.RotationStore, as AWS's rotation
+// function template finishes: UpdateSecretVersionStage moves AWSCURRENT
+// (Secrets Manager gives the old version AWSPREVIOUS), then AWSPENDING is
+// taken off the new version.
+func (m *Store) MakeCurrent(ctx context.Context, id, versionID, from string) error {
+	in := &secretsmanager.UpdateSecretVersionStageInput{SecretId: &id, VersionStage: aws.String(credentials.StageCurrent), MoveToVersionId: &versionID}
+	if from != "" {
+		in.RemoveFromVersionId = &from
+	}
+	if _, err := m.Client.UpdateSecretVersionStage(ctx, in); err != nil {
+		return fmt.Errorf("make version %s of secret %s current: %w", versionID, id, err)
+	}
+	_, err := m.Client.UpdateSecretVersionStage(ctx, &secretsmanager.UpdateSecretVersionStageInput{
+		SecretId: &id, VersionStage: aws.String(credentials.StagePending), RemoveFromVersionId: &versionID})
+	if err != nil {
+		return fmt.Errorf("clear the pending stage of version %s of secret %s: %w", versionID, id, err)
+	}
+	return nil
+}
+
+// Store takes part in rotations.
+var _ credentials.RotationStore = (*Store)(nil)

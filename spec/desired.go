@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"maps"
 	"strings"
 
 	"github.com/rolekeeper/rolekeeper/state"
@@ -18,6 +19,15 @@ func (s *Spec) Desired(database string) *state.Database {
 	db := state.NewDatabase(database)
 	for _, name := range state.SortedKeys(s.Roles) {
 		db.Roles[name] = desiredRole(database, name, s.Roles[name])
+	}
+	for _, name := range state.SortedKeys(s.Roles) {
+		if r := s.Roles[name]; r != nil && r.State != "absent" && r.Rotation == "alternating" {
+			clone := cloneRole(db.Roles[name])
+			db.Roles[clone.Name] = clone
+			if clone.Login {
+				db.Privileges.Add(clone.Name, "CONNECT")
+			}
+		}
 	}
 	for _, name := range state.SortedKeys(s.Schemas) {
 		sc := s.Schemas[name]
@@ -142,6 +152,21 @@ func desiredRole(database, name string, r *Role) *state.Role {
 		out.MemberOf[state.IAMRole] = state.Membership{}
 	}
 	return out
+}
+
+// cloneRole is the second role of an alternating-users rotation pair: it
+// logs in like r, with r's attributes and settings (settings are not
+// inherited), and has r's privileges as a member of r. It shares r's
+// secret: the secret's username says which of the two is current.
+func cloneRole(r *state.Role) *state.Role {
+	c := *r
+	c.Name = r.Name + state.CloneSuffix
+	c.Alternate, r.Alternate = r.Name, c.Name
+	c.Inherit = true
+	c.Settings = maps.Clone(r.Settings)
+	c.AllDatabaseSettings = maps.Clone(r.AllDatabaseSettings)
+	c.MemberOf = map[string]state.Membership{r.Name: {}}
+	return &c
 }
 
 // creators returns the roles whose future objects in a schema get default

@@ -60,8 +60,13 @@ type Role struct {
 	Auth string `yaml:"auth,omitempty" json:"auth"`
 	// PasswordSecret names the secret that holds a password role's password.
 	PasswordSecret string `yaml:"password_secret,omitempty" json:"password_secret"`
-	CreateDB       bool   `yaml:"createdb,omitempty" json:"createdb"`
-	CreateRole     bool   `yaml:"createrole,omitempty" json:"createrole"`
+	// Rotation is how Secrets Manager's scheduled rotation changes the
+	// password: "single" (default: the role's own password changes) or
+	// "alternating" (a second login role, <name>_clone, a member of this
+	// one, takes turns with it; docs/rotation.md).
+	Rotation   string `yaml:"rotation,omitempty" json:"rotation,omitempty"`
+	CreateDB   bool   `yaml:"createdb,omitempty" json:"createdb"`
+	CreateRole bool   `yaml:"createrole,omitempty" json:"createrole"`
 	// Inherit: does the role use the privileges of roles it is a member of (default true).
 	Inherit     *bool `yaml:"inherit,omitempty" json:"inherit"`
 	BypassRLS   bool  `yaml:"bypassrls,omitempty" json:"bypassrls"`

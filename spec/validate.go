@@ -195,6 +195,7 @@ func (v *validator) role(name string, r *Role) {
 	if r.PasswordSecret != "" && r.Auth != "password" {
 		v.add(append(path, "password_secret"), "only a role with auth: password has a password secret")
 	}
+	v.rotation(name, path, r)
 	v.connectionLimit(append(path, "connection_limit"), r.ConnectionLimit)
 	if r.ValidUntil != "" {
 		if _, err := ParseValidUntil(r.ValidUntil); err != nil {
@@ -427,4 +428,28 @@ func (s *Spec) profile(name string) (*Privileges, bool) {
 func (s *Spec) profileNames() []string {
 	names := BuiltinProfiles()
 	return append(names, state.SortedKeys(s.Profiles)...)
+}
+
+// rotation checks a role's rotation strategy: alternating needs auth:
+// password and a clone name that is free and short enough.
+func (v *validator) rotation(name string, path []string, r *Role) {
+	switch r.Rotation {
+	case "", "single":
+		return
+	case "alternating":
+	default:
+		v.add(append(path, "rotation"), "must be single or alternating, not %q", r.Rotation)
+		return
+	}
+	if r.Auth != "password" {
+		v.add(append(path, "rotation"), "only a role with auth: password is rotated; alternating needs auth: password")
+		return
+	}
+	clone := name + state.CloneSuffix
+	if len(clone) > MaxIdentifierBytes {
+		v.add(append(path, "rotation"), "alternating rotation adds a role %q, longer than PostgreSQL's %d bytes; shorten the role's name", clone, MaxIdentifierBytes)
+	}
+	if _, taken := v.s.Roles[clone]; taken {
+		v.add(append(path, "rotation"), "alternating rotation adds the role %q, which the spec already declares; rename one of them", clone)
+	}
 }

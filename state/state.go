@@ -51,6 +51,10 @@ const (
 // IAMRole is the RDS role whose members must log in with IAM tokens.
 const IAMRole = "rds_iam"
 
+// CloneSuffix names the second login role of an alternating-users
+// rotation: role app takes turns with app_clone, a member of app.
+const CloneSuffix = "_clone"
+
 // Database is the whole state rolekeeper manages in one database.
 type Database struct {
 	Name       string
@@ -97,6 +101,9 @@ type Role struct {
 	Auth             Auth
 	// PasswordSecret names the secret holding an AuthPassword role's password.
 	PasswordSecret string
+	// Alternate names the other role of an alternating-users rotation
+	// pair (app and app_clone name each other); "" for single-user rotation.
+	Alternate string
 	// Absent marks a role the spec wants removed.
 	Absent bool
 	// ReassignTo names the role that receives an absent role's objects.

@@ -170,7 +170,7 @@ func (c *checker) logins(ctx context.Context) {
 		check := fmt.Sprintf("%s logs in (auth %s)", quote(name), r.Auth)
 		_, err := c.login(ctx, r)
 		switch {
-		case errors.Is(err, errNoCredential):
+		case errors.Is(err, errNoCredential), errors.Is(err, ErrNotCurrentUser):
 			c.report.add(Result{Name: check, Skipped: true, Detail: err.Error()})
 		case err != nil:
 			c.report.add(Result{Name: check, Detail: describe(err)})

@@ -2,6 +2,18 @@
 // of the AWS APIs rolekeeper calls (Secrets Manager and SSM over JSON 1.1,
 // Lambda Invoke over REST-JSON), so tests exercise the real AWS SDK end to
 // end. It keeps state in memory and records every call.
+//
+// Secrets Manager's versions and stages follow the API reference
+// (GetSecretValue, PutSecretValue, UpdateSecretVersionStage,
+// DescribeSecret, RotateSecret) and the rotation protocol of AWS's
+// rotation function template (aws-samples/aws-secrets-manager-rotation-lambdas,
+// SecretsManagerRotationTemplate/lambda_function.py): a rotation starts
+// with a version whose id is the ClientRequestToken, staged AWSPENDING and
+// holding no value until createSecret puts one; a version holding no
+// value reads as ResourceNotFoundException; PutSecretValue with a token
+// that exists is idempotent for the same value and refused
+// (ResourceExistsException) for another; moving AWSCURRENT gives the
+// version it left AWSPREVIOUS.
 package awstest
 
 import (
@@ -13,6 +25,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -35,12 +48,18 @@ type Server struct {
 	// BeforeGetSecret, when set, runs before each GetSecretValue (tests
 	// use it to rotate a value between calls).
 	BeforeGetSecret func(s *Server, name string)
+	// Fail, when set, is asked before each Secrets Manager or SSM call
+	// (operation and decoded input); a non-empty answer fails the call
+	// with that error type, as a service error or a lost reply would.
+	Fail func(op string, in map[string]any) string
 }
 
 type secret struct {
 	arn      string
 	versions map[string]string   // id -> value
+	empty    map[string]bool     // ids of versions created by RotateSecret that hold no value yet
 	stages   map[string][]string // id -> stages
+	rotation bool                // RotationEnabled
 }
 
 // New starts a server and stops it when the test ends.
@@ -90,7 +109,7 @@ func (s *Server) SecretValue(name, stage string) (string, bool) {
 	}
 	for id, stages := range sec.stages {
 		for _, st := range stages {
-			if st == stage {
+			if st == stage && !sec.empty[id] {
 				return sec.versions[id], true
 			}
 		}
@@ -121,16 +140,102 @@ func newID() string {
 func (s *Server) put(name, value string, stages []string) string {
 	sec := s.secrets[name]
 	if sec == nil {
-		sec = &secret{arn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:" + name + "-AbCdEf", versions: map[string]string{}, stages: map[string][]string{}}
+		sec = &secret{arn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:" + name + "-AbCdEf", versions: map[string]string{}, empty: map[string]bool{}, stages: map[string][]string{}}
 		s.secrets[name] = sec
 	}
 	id := newID()
+	s.putVersion(sec, id, value, stages)
+	return id
+}
+
+// putVersion stores value as version id with stages, taking each stage
+// off the version that had it (AWSCURRENT leaves AWSPREVIOUS behind).
+func (s *Server) putVersion(sec *secret, id, value string, stages []string) {
 	for _, st := range stages {
+		if st == "AWSCURRENT" {
+			if old := stageHolder(sec, st); old != "" && old != id {
+				s.removeStage(sec, "AWSPREVIOUS", "")
+				sec.stages[old] = append(sec.stages[old], "AWSPREVIOUS")
+			}
+		}
 		s.removeStage(sec, st, "")
 	}
 	sec.versions[id] = value
-	sec.stages[id] = stages
-	return id
+	delete(sec.empty, id)
+	for _, st := range stages {
+		if !slices.Contains(sec.stages[id], st) {
+			sec.stages[id] = append(sec.stages[id], st)
+		}
+	}
+}
+
+func stageHolder(sec *secret, stage string) string {
+	for _, id := range sortedIDs(sec) {
+		if slices.Contains(sec.stages[id], stage) {
+			return id
+		}
+	}
+	return ""
+}
+
+// StartRotation does what Secrets Manager does when a rotation starts
+// (RotateSecret): it enables rotation on the secret and creates version
+// token, staged AWSPENDING, holding no value. The rotation function's
+// createSecret puts the value. It fails the test when the secret does
+// not exist.
+func (s *Server) StartRotation(t testing.TB, name string) (token string) {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sec := s.lookup(name)
+	if sec == nil {
+		t.Fatalf("awstest: no secret %s to rotate", name)
+	}
+	token = newToken()
+	s.removeStage(sec, "AWSPENDING", "")
+	sec.rotation = true
+	sec.versions[token] = ""
+	sec.empty[token] = true
+	sec.stages[token] = []string{"AWSPENDING"}
+	return token
+}
+
+// Stages returns each version's stages of a secret (DescribeSecret's
+// VersionIdsToStages), versions without stages left out.
+func (s *Server) Stages(name string) map[string][]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string][]string{}
+	if sec := s.lookup(name); sec != nil {
+		for id, st := range sec.stages {
+			if len(st) > 0 {
+				out[id] = slices.Clone(st)
+			}
+		}
+	}
+	return out
+}
+
+// VersionValue returns the value of one version of a secret.
+func (s *Server) VersionValue(name, id string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sec := s.lookup(name)
+	if sec == nil || sec.empty[id] {
+		return "", false
+	}
+	v, ok := sec.versions[id]
+	return v, ok
+}
+
+// newToken makes a ClientRequestToken as the SDKs do: a UUID.
+func newToken() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b)
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 func (s *Server) removeStage(sec *secret, stage, onlyID string) {
@@ -184,13 +289,19 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if op == "GetSecretValue" && s.BeforeGetSecret != nil {
 		s.BeforeGetSecret(s, str("SecretId"))
 	}
+	if s.Fail != nil {
+		if typ := s.Fail(op, in); typ != "" {
+			writeErr(w, 500, typ, "awstest: injected failure of "+op)
+			return
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch target {
 	case "secretsmanager.GetSecretValue":
 		sec := s.lookup(str("SecretId"))
-		stage := str("VersionStage")
-		if stage == "" {
+		stage, version := str("VersionStage"), str("VersionId")
+		if stage == "" && version == "" {
 			stage = "AWSCURRENT"
 		}
 		if sec == nil {
@@ -198,14 +309,25 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		for _, id := range sortedIDs(sec) {
-			for _, st := range sec.stages[id] {
-				if st == stage {
-					writeJSON(w, map[string]any{"ARN": sec.arn, "Name": str("SecretId"), "SecretString": sec.versions[id], "VersionId": id, "VersionStages": sec.stages[id]})
-					return
-				}
+			if (version == "" || id == version) && (stage == "" || slices.Contains(sec.stages[id], stage)) && !sec.empty[id] {
+				writeJSON(w, map[string]any{"ARN": sec.arn, "Name": s.nameOf(sec), "SecretString": sec.versions[id], "VersionId": id, "VersionStages": sec.stages[id]})
+				return
 			}
 		}
-		writeErr(w, 400, "ResourceNotFoundException", "Secrets Manager can't find the specified secret value for staging label: "+stage)
+		writeErr(w, 400, "ResourceNotFoundException", "Secrets Manager can't find the specified secret value for VersionId: "+version+", staging label: "+stage)
+	case "secretsmanager.DescribeSecret":
+		sec := s.lookup(str("SecretId"))
+		if sec == nil {
+			writeErr(w, 400, "ResourceNotFoundException", "Secrets Manager can't find the specified secret.")
+			return
+		}
+		stages := map[string][]string{}
+		for id, st := range sec.stages {
+			if len(st) > 0 {
+				stages[id] = st
+			}
+		}
+		writeJSON(w, map[string]any{"ARN": sec.arn, "Name": s.nameOf(sec), "RotationEnabled": sec.rotation, "VersionIdsToStages": stages})
 	case "secretsmanager.CreateSecret":
 		if s.secrets[str("Name")] != nil {
 			writeErr(w, 400, "ResourceExistsException", "the secret exists")
@@ -226,28 +348,47 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 				stages = append(stages, x.(string))
 			}
 		}
-		id := s.put(str("SecretId"), str("SecretString"), stages)
-		writeJSON(w, map[string]any{"ARN": sec.arn, "Name": str("SecretId"), "VersionId": id, "VersionStages": stages})
+		id := str("ClientRequestToken")
+		if id == "" {
+			id = newID()
+		}
+		if old, exists := sec.versions[id]; exists && !sec.empty[id] {
+			if old != str("SecretString") {
+				writeErr(w, 400, "ResourceExistsException", "You can't modify an existing version, you can only create a new version.")
+				return
+			}
+		} else {
+			s.putVersion(sec, id, str("SecretString"), stages)
+		}
+		writeJSON(w, map[string]any{"ARN": sec.arn, "Name": s.nameOf(sec), "VersionId": id, "VersionStages": sec.stages[id]})
 	case "secretsmanager.UpdateSecretVersionStage":
 		sec := s.lookup(str("SecretId"))
 		if sec == nil {
 			writeErr(w, 400, "ResourceNotFoundException", "Secrets Manager can't find the specified secret.")
 			return
 		}
-		stage := str("VersionStage")
-		if from := str("RemoveFromVersionId"); from != "" {
-			s.removeStage(sec, stage, from)
-			if stage == "AWSCURRENT" {
-				sec.stages[from] = append(sec.stages[from], "AWSPREVIOUS")
-			}
+		stage, from, to := str("VersionStage"), str("RemoveFromVersionId"), str("MoveToVersionId")
+		if holder := stageHolder(sec, stage); to != "" && holder != "" && holder != to && holder != from {
+			writeErr(w, 400, "InvalidParameterException", "The staging label "+stage+" is currently attached to version "+holder+", so you must explicitly reference that version in RemoveFromVersionId.")
+			return
 		}
-		if to := str("MoveToVersionId"); to != "" {
+		if from != "" && !slices.Contains(sec.stages[from], stage) {
+			writeErr(w, 400, "InvalidParameterException", "The staging label "+stage+" is not attached to version "+from+".")
+			return
+		}
+		if to != "" {
 			if _, ok := sec.versions[to]; !ok {
 				writeErr(w, 400, "InvalidParameterException", "no such version")
 				return
 			}
+			if stage == "AWSCURRENT" && from != "" && from != to {
+				s.removeStage(sec, "AWSPREVIOUS", "")
+				sec.stages[from] = append(sec.stages[from], "AWSPREVIOUS")
+			}
 			s.removeStage(sec, stage, "")
 			sec.stages[to] = append(sec.stages[to], stage)
+		} else if from != "" {
+			s.removeStage(sec, stage, from)
 		}
 		writeJSON(w, map[string]any{"ARN": sec.arn, "Name": str("SecretId")})
 	case "AmazonSSM.GetParameter":
@@ -260,6 +401,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeErr(w, 400, "UnknownOperationException", fmt.Sprintf("awstest does not implement %q", target))
 	}
+}
+
+func (s *Server) nameOf(sec *secret) string {
+	for name, x := range s.secrets {
+		if x == sec {
+			return name
+		}
+	}
+	return ""
 }
 
 func sortedIDs(sec *secret) []string {
