@@ -268,7 +268,7 @@ func (r *rotation) finish(ctx context.Context, info credentials.SecretInfo) erro
 
 func isAdminSecret(g RotationGuard, id string) bool {
 	for _, a := range g.AdminSecrets {
-		if a != "" && a == id {
+		if credentials.SameSecret(a, id) {
 			return true
 		}
 	}

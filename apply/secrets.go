@@ -58,7 +58,8 @@ func SecretProblems(ctx context.Context, s *Secrets, want *state.Database, only 
 		case errors.Is(err, credentials.ErrNotFound):
 		case err != nil:
 			problems = append(problems, fmt.Sprintf("role %q: cannot read secret %q to see whose it is: %v", name, w.PasswordSecret, err))
-		case v.Secret.Username != "" && v.Secret.Username != name:
+		case v.Secret.Username != "" && v.Secret.Username != name && v.Secret.Username != w.Alternate:
+			// (the two roles of an alternating rotation share one secret)
 			problems = append(problems, fmt.Sprintf("role %q: secret %q holds the credential of user %q, not %q; rolekeeper never overwrites another user's secret: give %q a password_secret of its own",
 				name, w.PasswordSecret, v.Secret.Username, name, name))
 		}

@@ -45,6 +45,10 @@ type Event struct {
 	// SavePlan asks plan to return the saved plan too ("saved_plan"), for
 	// a later apply of exactly that plan (docs/saved-plans.md).
 	SavePlan bool `json:"save_plan,omitempty"`
+	// Metrics asks plan to write the number of pending changes and
+	// problems to the log as CloudWatch metrics (embedded metric format;
+	// docs/drift-alarms.md). The module's drift schedule sets it.
+	Metrics bool `json:"metrics,omitempty"`
 	// Plan is a saved plan for apply: it is applied as is, or refused when
 	// the database or the spec changed since.
 	Plan json.RawMessage `json:"plan,omitempty"`
@@ -106,7 +110,13 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (any, error) {
 	log := h.logger(ctx)
 	if rev, ok := rotationEvent(raw); ok {
-		return h.rotationStep(ctx, log, rev)
+		ctx, cancel, reserve := withBudget(ctx)
+		defer cancel()
+		res, err := h.rotationStep(ctx, log, rev)
+		if err != nil {
+			return nil, outOfTime(ctx, reserve, err)
+		}
+		return res, nil
 	}
 	ev, err := decodeEvent(raw)
 	if err != nil {
@@ -118,6 +128,9 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (any, error) 
 	defer cancel()
 	res, err := h.dispatch(ctx, log, ev)
 	err = outOfTime(ctx, reserve, err)
+	if ev.Metrics && ev.Action == "plan" {
+		h.writeDriftMetrics(res, err)
+	}
 	if err != nil {
 		log.Error("failed", "action", ev.Action, "error", err.Error())
 		return nil, err

@@ -21,8 +21,11 @@ func rotationEvent(raw json.RawMessage) (apply.RotationEvent, bool) {
 			return apply.RotationEvent{}, false
 		}
 	}
+	// The values are read by their exact keys (encoding/json would match
+	// a struct field case-insensitively).
 	var ev apply.RotationEvent
-	if json.Unmarshal(raw, &ev) != nil {
+	if json.Unmarshal(keys["SecretId"], &ev.SecretID) != nil || json.Unmarshal(keys["ClientRequestToken"], &ev.Token) != nil ||
+		json.Unmarshal(keys["Step"], &ev.Step) != nil {
 		return apply.RotationEvent{}, false
 	}
 	return ev, true
@@ -57,5 +60,5 @@ func (h *Handler) runRotationStep(ctx context.Context, log *slog.Logger, ev appl
 	if err != nil {
 		return apply.RotationStepResult{}, err
 	}
-	return sess.RotationStep(ctx, s, ev, h.getenv("ROLEKEEPER_ADMIN_SECRET"), h.getenv("DB_PASSWORD_SECRET_ARN"))
+	return sess.RotationStep(ctx, s, ev)
 }

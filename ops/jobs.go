@@ -152,12 +152,12 @@ func (i *Inspection) YAML() ([]byte, error) {
 
 // RotationStep runs one step of Secrets Manager's rotation protocol for
 // the secret of one of the spec's auth: password roles (docs/rotation.md).
-// adminSecrets name the admin's own secret, which is never rotated here.
-func (s Session) RotationStep(ctx context.Context, sp *spec.Spec, ev apply.RotationEvent, adminSecrets ...string) (apply.RotationStepResult, error) {
+// The admin's own secret (s.AdminSecrets) is never rotated here.
+func (s Session) RotationStep(ctx context.Context, sp *spec.Spec, ev apply.RotationEvent) (apply.RotationStepResult, error) {
 	store, _ := s.Store.(credentials.RotationStore)
 	login := func(ctx context.Context, user, password string) error {
 		return connect.Login(ctx, s.Conn.Config(), user, password)
 	}
-	guard := apply.RotationGuard{AdminSecrets: adminSecrets, AdminUser: s.Conn.Config().User}
+	guard := apply.RotationGuard{AdminSecrets: s.AdminSecrets, AdminUser: s.Conn.Config().User}
 	return apply.RotateStep(ctx, s.Conn, sp.Desired(s.Database()), store, ev, login, guard, apply.Options{})
 }

@@ -1,0 +1,121 @@
+# Drift watching (drift.tf) with a mocked AWS provider: the schedule sends
+# the event that makes the function write metrics, its role may only
+# invoke the function, the alarms watch the metrics the function writes
+# (names, namespace and dimensions as lambda/metrics.go emits them), and
+# notify the module's topic or the one given.
+
+mock_provider "aws" {
+  mock_data "aws_region" {
+    defaults = { name = "us-east-1" }
+  }
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = { arn = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/rk" }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::123456789012:role/rk-drift-schedule" }
+  }
+  mock_resource "aws_lambda_function" {
+    defaults = { arn = "arn:aws:lambda:us-east-1:123456789012:function:rk" }
+  }
+  mock_resource "aws_sns_topic" {
+    defaults = { arn = "arn:aws:sns:us-east-1:123456789012:rk-drift" }
+  }
+  mock_resource "aws_lambda_invocation" {
+    defaults = { result = "{\"format_version\":1,\"changed\":true,\"applied\":true}" }
+  }
+}
+
+variables {
+  name                       = "rk"
+  package_file               = "tests/fixtures/package.zip"
+  vpc_id                     = "vpc-0123"
+  subnet_ids                 = ["subnet-a", "subnet-b"]
+  database_security_group_id = "sg-database"
+  database_host              = "app.cluster-abc.us-east-1.rds.amazonaws.com"
+  database_name              = "app"
+  cluster_resource_id        = "cluster-ABCDEFGHIJ"
+  admin_secret_arn           = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!cluster-abc-Xy12Zw"
+  spec_yaml                  = file("../../examples/app.yaml")
+}
+
+run "nothing_unless_scheduled" {
+  command = apply
+  variables {
+    drift_alarm = true
+  }
+  assert {
+    condition     = length(aws_scheduler_schedule.drift) == 0 && length(aws_cloudwatch_metric_alarm.drift) == 0 && length(aws_sns_topic.drift) == 0 && length(aws_iam_role.scheduler) == 0
+    error_message = "no schedule, alarm or topic without drift_schedule"
+  }
+}
+
+run "schedule_invokes_plan_with_metrics" {
+  command = apply
+  variables {
+    drift_schedule = "rate(1 hour)"
+  }
+  assert {
+    condition     = jsondecode(aws_scheduler_schedule.drift[0].target[0].input) == { action = "plan", metrics = true }
+    error_message = "the schedule must send the plan event that asks for metrics"
+  }
+  assert {
+    condition     = aws_scheduler_schedule.drift[0].schedule_expression == "rate(1 hour)" && aws_scheduler_schedule.drift[0].target[0].arn == aws_lambda_function.this.arn
+    error_message = "the schedule must invoke the function on the given expression"
+  }
+  assert {
+    condition = jsondecode(aws_iam_role_policy.scheduler[0].policy).Statement == [{
+      Sid = "InvokeTheFunction", Effect = "Allow", Action = ["lambda:InvokeFunction"], Resource = [aws_lambda_function.this.arn]
+    }]
+    error_message = "the schedule's role may only invoke the function"
+  }
+  assert {
+    condition     = jsondecode(aws_iam_role.scheduler[0].assume_role_policy).Statement[0].Principal.Service == "scheduler.amazonaws.com" && jsondecode(aws_iam_role.scheduler[0].assume_role_policy).Statement[0].Condition.StringEquals["aws:SourceAccount"] == "123456789012"
+    error_message = "only EventBridge Scheduler of this account assumes the role"
+  }
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.drift) == 0 && output.drift_alarm_topic_arn == null
+    error_message = "no alarm unless asked for"
+  }
+}
+
+run "alarms_with_the_modules_topic" {
+  command = apply
+  variables {
+    drift_schedule = "rate(1 hour)"
+    drift_alarm    = true
+  }
+  assert {
+    condition     = toset(keys(aws_cloudwatch_metric_alarm.drift)) == toset(["PendingChanges", "Problems", "PlanFailed"])
+    error_message = "one alarm per drift metric"
+  }
+  assert {
+    condition = alltrue([for k, a in aws_cloudwatch_metric_alarm.drift :
+      a.namespace == "rolekeeper" && a.metric_name == k && a.threshold == 0 && a.comparison_operator == "GreaterThanThreshold" &&
+      a.dimensions == tomap({ FunctionName = "rk", Database = "app" }) && a.alarm_actions == toset(["arn:aws:sns:us-east-1:123456789012:rk-drift"])
+    ])
+    error_message = "each alarm fires on its metric above 0, with the function's dimensions, to the module's topic"
+  }
+  assert {
+    condition     = length(aws_sns_topic.drift) == 1 && output.drift_alarm_topic_arn == "arn:aws:sns:us-east-1:123456789012:rk-drift"
+    error_message = "the module creates the topic when none is given"
+  }
+}
+
+run "alarms_with_a_given_topic" {
+  command = apply
+  variables {
+    drift_schedule        = "rate(1 hour)"
+    drift_alarm           = true
+    drift_alarm_topic_arn = "arn:aws:sns:us-east-1:123456789012:platform-alerts"
+  }
+  assert {
+    condition     = length(aws_sns_topic.drift) == 0 && alltrue([for a in aws_cloudwatch_metric_alarm.drift : a.alarm_actions == toset(["arn:aws:sns:us-east-1:123456789012:platform-alerts"])])
+    error_message = "a given topic is used, none created"
+  }
+}
