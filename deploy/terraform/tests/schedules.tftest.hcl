@@ -1,3 +1,9 @@
+# The module's schedules with a mocked AWS provider.
+#
+# Scheduled rotation (rotation.tf): one rotation per password user,
+# Secrets Manager allowed to invoke the function for this account only,
+# and no IAM action beyond what the secrets already had.
+#
 # Drift watching (drift.tf) with a mocked AWS provider: the schedule sends
 # the event that makes the function write metrics, its role may only
 # invoke the function, the alarms watch the metrics the function writes
@@ -117,5 +123,78 @@ run "alarms_with_a_given_topic" {
   assert {
     condition     = length(aws_sns_topic.drift) == 0 && alltrue([for a in aws_cloudwatch_metric_alarm.drift : a.alarm_actions == toset(["arn:aws:sns:us-east-1:123456789012:platform-alerts"])])
     error_message = "a given topic is used, none created"
+  }
+}
+
+run "no_rotation_unless_scheduled" {
+  command = apply
+  variables {
+    spec_yaml = null
+    spec = {
+      roles = {
+        web     = { auth = "password", password_secret = "app/web", rotation = "alternating" }
+        reports = { auth = "password" }
+        app     = { auth = "iam" }
+        gone    = { auth = "password", state = "absent" }
+      }
+    }
+  }
+  assert {
+    condition     = length(aws_secretsmanager_secret_rotation.password_users) == 0 && length(aws_lambda_permission.rotation) == 0
+    error_message = "rotation is configured only when rotation_schedule is set"
+  }
+}
+
+run "one_rotation_per_password_user" {
+  command = apply
+  variables {
+    rotation_schedule = "rate(30 days)"
+    rotation_window   = "3h"
+    spec_yaml         = null
+    spec = {
+      roles = {
+        web     = { auth = "password", password_secret = "app/web", rotation = "alternating" }
+        reports = { auth = "password" }
+        app     = { auth = "iam" }
+        gone    = { auth = "password", state = "absent" }
+      }
+    }
+  }
+  assert {
+    condition = { for k, r in aws_secretsmanager_secret_rotation.password_users : k => r.secret_id } == {
+      web     = "app/web"
+      reports = "rolekeeper/app/reports"
+    }
+    error_message = "one rotation per present auth: password role, on its secret"
+  }
+  assert {
+    condition = alltrue([for r in aws_secretsmanager_secret_rotation.password_users :
+      r.rotation_lambda_arn == aws_lambda_function.this.arn && r.rotation_rules[0].schedule_expression == "rate(30 days)" &&
+    r.rotation_rules[0].duration == "3h" && r.rotate_immediately == false])
+    error_message = "each rotation uses the function, the schedule and the window"
+  }
+  assert {
+    condition = (aws_lambda_permission.rotation[0].principal == "secretsmanager.amazonaws.com" &&
+      aws_lambda_permission.rotation[0].action == "lambda:InvokeFunction" &&
+    aws_lambda_permission.rotation[0].source_account == "123456789012")
+    error_message = "Secrets Manager may invoke the function, for this account's secrets only"
+  }
+  assert {
+    condition = toset(flatten([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Action if s.Sid == "ManagePasswordSecrets"])) == toset([
+      "secretsmanager:CreateSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue",
+      "secretsmanager:UpdateSecretVersionStage", "secretsmanager:DescribeSecret", "secretsmanager:TagResource",
+    ])
+    error_message = "rotation needs no IAM action beyond the password secrets' statement"
+  }
+  assert {
+    condition = toset(one([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s if s.Sid == "ManagePasswordSecrets"]).Resource) == toset([
+      "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/web-??????",
+      "arn:aws:secretsmanager:us-east-1:123456789012:secret:rolekeeper/app/reports-??????",
+    ])
+    error_message = "rotation reaches only the password users' secrets"
+  }
+  assert {
+    condition     = length([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s if contains(s.Action, "secretsmanager:RotateSecret") || contains(s.Action, "secretsmanager:GetRandomPassword")]) == 0
+    error_message = "the function neither starts rotations nor asks Secrets Manager for passwords"
   }
 }
