@@ -59,6 +59,9 @@ func Rotate(ctx context.Context, conn *pgx.Conn, want *state.Database, secrets *
 		if w.Auth != state.AuthPassword || w.Absent || (len(only) > 0 && !only[name]) {
 			continue
 		}
+		if isClone(w) && !only[name] {
+			continue // rotated with its original: they share one secret
+		}
 		r, err := rotateOne(ctx, conn, secrets.Store, w, login, opts)
 		if err != nil {
 			return out, err
@@ -79,7 +82,7 @@ func rotateOne(ctx context.Context, conn *pgx.Conn, store credentials.Store, w *
 	}
 	// An interrupted rotation: does the server already use the pending password?
 	if pending, err := store.Get(ctx, w.PasswordSecret, credentials.StagePending); err == nil && pending.ID != cur.ID && login != nil {
-		if login(ctx, w.Name, pending.Secret.Password) == nil {
+		if u := pending.Secret.Username; (u == w.Name || (u != "" && u == w.Alternate)) && login(ctx, u, pending.Secret.Password) == nil {
 			if err := store.Promote(ctx, w.PasswordSecret, pending.ID); err != nil {
 				return r, fmt.Errorf("rotate %s: %w", w.Name, err)
 			}
@@ -92,12 +95,17 @@ func rotateOne(ctx context.Context, conn *pgx.Conn, store credentials.Store, w *
 		return r, err
 	}
 	next := cur.Secret
-	next.Password = pw
+	next.Username, next.Password = w.Name, pw
+	if w.Alternate != "" && cur.Secret.Username == w.Name {
+		// Alternating users: the role the secret does not name now gets
+		// the new password, so the current one keeps working.
+		next.Username = w.Alternate
+	}
 	pending, err := store.PutPending(ctx, w.PasswordSecret, next)
 	if err != nil {
 		return r, fmt.Errorf("rotate %s: %w; nothing was changed", w.Name, err)
 	}
-	sql, err := setPasswordSQL(w.Name, pw)
+	sql, err := setPasswordSQL(next.Username, pw)
 	if err != nil {
 		return r, err
 	}
@@ -116,6 +124,11 @@ func rotateOne(ctx context.Context, conn *pgx.Conn, store credentials.Store, w *
 	}
 	r.Outcome = "rotated"
 	return r, nil
+}
+
+// isClone reports whether w is the second role of an alternating pair.
+func isClone(w *state.Role) bool {
+	return w.Alternate != "" && w.Name == w.Alternate+state.CloneSuffix
 }
 
 // passwordRoles names the present auth: password roles of want.

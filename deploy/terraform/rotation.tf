@@ -2,11 +2,12 @@
 # this function as their rotation function (docs/rotation.md): one
 # aws_secretsmanager_secret_rotation per auth: password role, and the
 # permission for Secrets Manager to invoke the function. The rotation
-# steps call GetSecretValue, DescribeSecret, PutSecretValue and
-# UpdateSecretVersionStage on those secrets only: the ManagePasswordSecrets
-# statement (iam.tf) already grants exactly these, so rotation adds no
-# IAM action. The function generates passwords itself
-# (secretsmanager:GetRandomPassword is not needed).
+# steps call GetSecretValue, PutSecretValue and UpdateSecretVersionStage
+# (granted by ManagePasswordSecrets in iam.tf) and DescribeSecret, which
+# only rotation needs: its own statement below, on the rotated secrets
+# only. The function generates passwords itself (no
+# secretsmanager:GetRandomPassword) and never starts a rotation (no
+# secretsmanager:RotateSecret).
 
 variable "rotation_schedule" {
   description = "Rotate the password users' secrets on this schedule (a Secrets Manager schedule expression such as \"rate(30 days)\" or \"cron(0 4 ? * SUN *)\"); null: no scheduled rotation."
@@ -33,6 +34,21 @@ locals {
   }
 }
 
+resource "aws_iam_role_policy" "rotation" {
+  count = length(local.rotated_secrets) == 0 ? 0 : 1
+  name  = "${var.name}-rotation"
+  role  = aws_iam_role.this.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid      = "DescribeRotatedSecrets"
+      Effect   = "Allow"
+      Action   = ["secretsmanager:DescribeSecret"]
+      Resource = [for s in values(local.rotated_secrets) : startswith(s, "arn:") ? s : "${local.secret_arn_prefix}:${s}-??????"]
+    }]
+  })
+}
+
 # Secrets Manager may invoke the function, for secrets of this account only.
 resource "aws_lambda_permission" "rotation" {
   count          = length(local.rotated_secrets) == 0 ? 0 : 1
@@ -55,5 +71,5 @@ resource "aws_secretsmanager_secret_rotation" "password_users" {
   }
 
   # The function's apply creates the secrets.
-  depends_on = [aws_lambda_invocation.apply, aws_lambda_permission.rotation]
+  depends_on = [aws_lambda_invocation.apply, aws_lambda_permission.rotation, aws_iam_role_policy.rotation]
 }

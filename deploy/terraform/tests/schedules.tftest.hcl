@@ -180,11 +180,19 @@ run "one_rotation_per_password_user" {
     error_message = "Secrets Manager may invoke the function, for this account's secrets only"
   }
   assert {
-    condition = toset(flatten([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Action if s.Sid == "ManagePasswordSecrets"])) == toset([
-      "secretsmanager:CreateSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue",
-      "secretsmanager:UpdateSecretVersionStage", "secretsmanager:DescribeSecret", "secretsmanager:TagResource",
-    ])
-    error_message = "rotation needs no IAM action beyond the password secrets' statement"
+    condition = jsondecode(aws_iam_role_policy.rotation[0].policy).Statement == [{
+      Sid      = "DescribeRotatedSecrets", Effect = "Allow", Action = ["secretsmanager:DescribeSecret"],
+      Resource = ["arn:aws:secretsmanager:us-east-1:123456789012:secret:app/web-??????", "arn:aws:secretsmanager:us-east-1:123456789012:secret:rolekeeper/app/reports-??????"]
+      }] || jsondecode(aws_iam_role_policy.rotation[0].policy).Statement == [{
+      Sid      = "DescribeRotatedSecrets", Effect = "Allow", Action = ["secretsmanager:DescribeSecret"],
+      Resource = ["arn:aws:secretsmanager:us-east-1:123456789012:secret:rolekeeper/app/reports-??????", "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/web-??????"]
+    }]
+    error_message = "rotation adds only DescribeSecret, on the rotated secrets"
+  }
+  assert {
+    condition = alltrue([for a in ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"] :
+    contains(flatten([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Action if s.Sid == "ManagePasswordSecrets"]), a)])
+    error_message = "the rotation steps' other calls are granted on the password secrets"
   }
   assert {
     condition = toset(one([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s if s.Sid == "ManagePasswordSecrets"]).Resource) == toset([
