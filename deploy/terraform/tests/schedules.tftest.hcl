@@ -1,10 +1,12 @@
-# The module's schedules with a mocked AWS provider.
+# The module's schedules with a mocked AWS provider. (terraform test
+# shares no mock provider or variables between files: module.tftest.hcl
+# has the same block.)
 #
 # Scheduled rotation (rotation.tf): one rotation per password user,
 # Secrets Manager allowed to invoke the function for this account only,
-# and no IAM action beyond what the secrets already had.
+# and no IAM action but DescribeSecret on the rotated secrets added.
 #
-# Drift watching (drift.tf) with a mocked AWS provider: the schedule sends
+# Drift watching (drift.tf): the schedule sends
 # the event that makes the function write metrics, its role may only
 # invoke the function, the alarms watch the metrics the function writes
 # (names, namespace and dimensions as lambda/metrics.go emits them), and
