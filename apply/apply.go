@@ -51,6 +51,19 @@ type Result struct {
 	Committed bool
 	// Statements counts the statements run (0 when nothing changed).
 	Statements int
+	// SecretsWritten names the secrets this run created (for new
+	// passwords). They stay when the transaction rolls back, and the next
+	// apply uses them.
+	SecretsWritten []string
+}
+
+// rolledBack says what a failed apply left: nothing in the database, and
+// the secrets it wrote, if any, which the next apply reuses.
+func (r *Result) rolledBack() string {
+	if r == nil || len(r.SecretsWritten) == 0 {
+		return "rolled back, nothing was changed"
+	}
+	return fmt.Sprintf("rolled back, nothing was changed in the database; the secret(s) %s were written with new passwords before the failure, and the next apply uses them", strings.Join(r.SecretsWritten, ", "))
 }
 
 // ProblemsError is returned when the plan has problems: nothing was run.
@@ -150,6 +163,7 @@ func Apply(ctx context.Context, conn *pgx.Conn, want *state.Database, opts Optio
 		}
 	}
 	p.Problems = append(p.Problems, SecretProblems(ctx, opts.Secrets, want)...)
+	p.Problems = append(p.Problems, StoreProblems(opts.Secrets, p)...)
 	res = &Result{Plan: p}
 	if len(p.Problems) > 0 {
 		return res, &ProblemsError{Problems: p.Problems}
@@ -162,7 +176,7 @@ func Apply(ctx context.Context, conn *pgx.Conn, want *state.Database, opts Optio
 	}
 	progress.Report(ctx, "committing")
 	if _, err := conn.PgConn().Exec(ctx, "COMMIT").ReadAll(); err != nil {
-		return res, fmt.Errorf("apply: commit: %w; the server rolled the transaction back, nothing was changed", err)
+		return res, fmt.Errorf("apply: commit: %w; the server %s", err, res.rolledBack())
 	}
 	committed = true
 	res.Committed = true
@@ -181,9 +195,12 @@ func run(ctx context.Context, conn *pgx.Conn, p *plan.Plan, opts Options, res *R
 	var steps []step
 	for i, c := range p.Changes {
 		if c.Secret != "" {
-			sql, err := passwordStatement(ctx, opts.Secrets, c)
+			sql, created, err := passwordStatement(ctx, opts.Secrets, c)
+			if created {
+				res.SecretsWritten = append(res.SecretsWritten, c.Secret)
+			}
 			if err != nil {
-				return fmt.Errorf("apply: %w; nothing was changed", err)
+				return fmt.Errorf("apply: %w; %s", err, res.rolledBack())
 			}
 			steps = append(steps, step{sql, i})
 			continue
@@ -204,7 +221,7 @@ func run(ctx context.Context, conn *pgx.Conn, p *plan.Plan, opts Options, res *R
 			if _, err := br.Exec(); err != nil {
 				br.Close()
 				c := p.Changes[steps[i].change]
-				return fmt.Errorf("apply: %s: %w%s; rolled back, nothing was changed", c.Summary, err, lockHint(err, "a lock another session holds", opts.LockTimeout))
+				return fmt.Errorf("apply: %s: %w%s; %s", c.Summary, err, lockHint(err, "a lock another session holds", opts.LockTimeout), res.rolledBack())
 			}
 			res.Statements++
 			if opts.OnChange != nil && (i+1 == len(steps) || steps[i+1].change != steps[i].change) {
@@ -212,7 +229,7 @@ func run(ctx context.Context, conn *pgx.Conn, p *plan.Plan, opts Options, res *R
 			}
 		}
 		if err := br.Close(); err != nil {
-			return fmt.Errorf("apply: %w; rolled back, nothing was changed", err)
+			return fmt.Errorf("apply: %w; %s", err, res.rolledBack())
 		}
 	}
 	return nil

@@ -27,24 +27,49 @@ type Secrets struct {
 // does not exist. The secret is written before the server is changed, so
 // a crash can leave a secret the server does not use yet (the next apply
 // uses it), never a server password no secret holds.
-func passwordStatement(ctx context.Context, s *Secrets, c plan.Change) (string, error) {
+//
+// created reports that the secret was created here: if the transaction
+// then rolls back, the secret stays (and the next apply uses it).
+func passwordStatement(ctx context.Context, s *Secrets, c plan.Change) (sql string, created bool, err error) {
 	if s == nil || s.Store == nil {
-		return "", fmt.Errorf("role %q uses auth: password, and no secret store is configured (AWS Secrets Manager needs an AWS region and credentials; locally, pass --secrets-dir DIR)", c.Name)
+		return "", false, fmt.Errorf("role %q uses auth: password, and %s", c.Name, noStore)
 	}
 	v, err := s.Store.Get(ctx, c.Secret, credentials.StageCurrent)
 	if errors.Is(err, credentials.ErrNotFound) {
 		pw, gerr := credentials.GeneratePassword(32)
 		if gerr != nil {
-			return "", gerr
+			return "", false, gerr
 		}
 		sec := s.Shape
 		sec.Username, sec.Password = c.Name, pw
 		v, err = s.Store.Create(ctx, c.Secret, sec)
+		created = err == nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("password of %q: %w", c.Name, err)
+		return "", false, fmt.Errorf("password of %q: %w", c.Name, err)
 	}
-	return setPasswordSQL(c.Name, v.Secret.Password)
+	sql, err = setPasswordSQL(c.Name, v.Secret.Password)
+	return sql, created, err
+}
+
+// noStore says what is missing when a password must be set and no secret
+// store is configured.
+const noStore = "no secret store is configured (AWS Secrets Manager needs an AWS region and credentials; locally, pass --secrets-dir DIR)"
+
+// StoreProblems are the plan's password changes that cannot run because
+// no secret store is configured: a plan problem, found before anything
+// runs, rather than an apply that fails half-way.
+func StoreProblems(s *Secrets, p *plan.Plan) []string {
+	if s != nil && s.Store != nil {
+		return nil
+	}
+	var out []string
+	for _, c := range p.Changes {
+		if c.Secret != "" {
+			out = append(out, fmt.Sprintf("role %q uses auth: password and its password must be set from secret %q, but %s", c.Name, c.Secret, noStore))
+		}
+	}
+	return out
 }
 
 // setPasswordSQL sets a password as a SCRAM-SHA-256 verifier computed

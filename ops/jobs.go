@@ -58,6 +58,7 @@ func (s Session) Plan(ctx context.Context, sp *spec.Spec) (*plan.Plan, error) {
 		return nil, err
 	}
 	p.Problems = append(p.Problems, apply.SecretProblems(ctx, s.Secrets(), want)...)
+	p.Problems = append(p.Problems, apply.StoreProblems(s.Secrets(), p)...)
 	return p, nil
 }
 

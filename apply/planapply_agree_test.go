@@ -1,0 +1,95 @@
+package apply_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rolekeeper/rolekeeper/apply"
+	"github.com/rolekeeper/rolekeeper/credentials"
+	"github.com/rolekeeper/rolekeeper/internal/pgtest"
+	"github.com/rolekeeper/rolekeeper/plan"
+)
+
+// TestPasswordRoleWithoutASecretStoreIsAPlanProblem: with no secret store
+// configured, a password that must be set is a problem the plan reports,
+// and apply changes nothing, rather than failing half-way.
+func TestPasswordRoleWithoutASecretStoreIsAPlanProblem(t *testing.T) {
+	db := pgtest.Fresh(t)
+	conn := adminConn(t, db)
+	s := mustSpec(t, "roles:\n  reporting: {auth: password, password_secret: app/reporting}\n")
+	ctx := context.Background()
+	p, err := apply.Plan(ctx, conn, desired(s), plan.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if probs := apply.StoreProblems(nil, p); len(probs) != 1 || !strings.Contains(probs[0], `role "reporting" uses auth: password`) || !strings.Contains(probs[0], "--secrets-dir") {
+		t.Fatalf("plan problems without a store: %q", probs)
+	}
+	if probs := apply.StoreProblems(testSecrets(t), p); len(probs) != 0 {
+		t.Fatalf("a configured store is not a problem: %q", probs)
+	}
+	mark := pgtest.LogMark(t)
+	_, err = apply.Apply(ctx, conn, desired(s), apply.Options{})
+	var pe *apply.ProblemsError
+	if !errors.As(err, &pe) {
+		t.Fatalf("apply without a store: got %v, want the plan's problems", err)
+	}
+	if db.Bool(t, "select exists (select 1 from pg_roles where rolname = 'reporting')") {
+		t.Fatal("apply created the role though the plan had problems")
+	}
+	if w := pgtest.Statements(t, mark, "postgres"); len(w) > 0 && strings.Contains(strings.Join(w, ";"), "CREATE ROLE") {
+		t.Fatalf("statements sent: %q", w)
+	}
+}
+
+// TestRolledBackApplySaysWhichSecretsItWrote: a password's secret is
+// written before the server; when a later statement fails, the message
+// says the database is unchanged, which secrets were written, and that
+// the next apply uses them (it does: same secret version, login works).
+func TestRolledBackApplySaysWhichSecretsItWrote(t *testing.T) {
+	db := pgtest.Fresh(t)
+	doApply(t, db, mustSpec(t, "schemas:\n  app: {owner: migrator}\nroles:\n  migrator: {auth: none}\n"))
+	db.Exec(t, "SET ROLE migrator; CREATE TABLE app.t (id int); RESET ROLE")
+	s := mustSpec(t, "schemas:\n  app: {owner: migrator}\nroles:\n  migrator: {auth: none}\n  reporting:\n    auth: password\n    password_secret: app/reporting\n    access: {app: readonly}\n")
+	secrets := testSecrets(t)
+	ctx := context.Background()
+
+	// Another session is creating the same role and has not committed:
+	// CREATE ROLE waits for it and times out, after the password's secret
+	// was written.
+	tx, err := db.Super.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "CREATE ROLE reporting"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = apply.Apply(ctx, adminConn(t, db), desired(s), apply.Options{Secrets: secrets, LockTimeout: 200 * time.Millisecond})
+	tx.Rollback(ctx)
+	if err == nil {
+		t.Fatal("apply succeeded while another session held the role's name")
+	}
+	for _, want := range []string{"nothing was changed in the database", "app/reporting", "next apply uses them"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("message %q lacks %q", err, want)
+		}
+	}
+	if db.Bool(t, "select exists (select 1 from pg_roles where rolname = 'reporting')") {
+		t.Fatal("the role exists after the rollback")
+	}
+	first, err := secrets.Store.Get(ctx, "app/reporting", credentials.StageCurrent)
+	if err != nil {
+		t.Fatalf("the secret written before the failure is gone: %v", err)
+	}
+	if _, err := apply.Apply(ctx, adminConn(t, db), desired(s), apply.Options{Secrets: secrets}); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := secrets.Store.Get(ctx, "app/reporting", credentials.StageCurrent)
+	if again.ID != first.ID {
+		t.Fatal("the next apply wrote a new secret instead of using the one written before")
+	}
+	db.ConnectAs(t, "reporting", first.Secret.Password).Close(ctx)
+}
