@@ -92,6 +92,9 @@ func Scope(want *state.Database) catalog.Scope {
 	for name, x := range want.Extensions {
 		if !x.Absent {
 			sc.Extensions = append(sc.Extensions, name)
+			if x.Schema != "" {
+				sc.ExtensionSchemas = append(sc.ExtensionSchemas, x.Schema)
+			}
 		}
 	}
 	return sc

@@ -93,3 +93,34 @@ func TestRolledBackApplySaysWhichSecretsItWrote(t *testing.T) {
 	}
 	db.ConnectAs(t, "reporting", first.Secret.Password).Close(ctx)
 }
+
+// TestExtensionsApplyWouldRefuseArePlanProblems: an extension only a
+// superuser may create (on a server that is not RDS, as the connected
+// non-superuser master), or one meant for a schema that neither exists nor
+// is declared, is a problem the plan names; apply would have failed.
+func TestExtensionsApplyWouldRefuseArePlanProblems(t *testing.T) {
+	db := pgtest.Fresh(t)
+	conn := adminConn(t, db)
+	ctx := context.Background()
+	if !db.Bool(t, "select exists (select 1 from pg_available_extensions where name = 'file_fdw') and exists (select 1 from pg_available_extensions where name = 'hstore')") {
+		t.Skip("this PostgreSQL build has no file_fdw or hstore (contrib)")
+	}
+	cases := []struct{ spec, problem string }{
+		{"extensions:\n  file_fdw: {}\n", `extension "file_fdw" is not trusted: only a superuser may create it`},
+		{"extensions:\n  hstore: {schema: nowhere}\n", `extension "hstore" is to be created in schema "nowhere", which does not exist`},
+	}
+	for _, c := range cases {
+		p, err := apply.Plan(ctx, conn, desired(mustSpec(t, c.spec)), plan.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(strings.Join(p.Problems, "\n"), c.problem) {
+			t.Errorf("%s: problems %q lack %q", c.spec, p.Problems, c.problem)
+		}
+	}
+	// Declared, the schema is created first and the extension goes in it.
+	doApply(t, db, mustSpec(t, "schemas:\n  ext: {}\nextensions:\n  hstore: {schema: ext}\n"))
+	if !db.Bool(t, "select exists (select 1 from pg_extension e join pg_namespace n on n.oid = e.extnamespace where extname = 'hstore' and nspname = 'ext')") {
+		t.Fatal("hstore is not in schema ext")
+	}
+}

@@ -41,7 +41,10 @@ type Scope struct {
 	Schemas    []string // schemas whose privileges are read
 	Grantees   []string // grantees whose object privileges are read
 	Extensions []string // extensions whose availability is checked
-	Dropping   []string // roles the spec removes: what their DROP depends on is read
+	// ExtensionSchemas are the schemas extensions are to be created in:
+	// whether each exists is read.
+	ExtensionSchemas []string
+	Dropping         []string // roles the spec removes: what their DROP depends on is read
 	// ReassignTo gives, aligned with Dropping, who receives each one's
 	// objects ("" for the connected user).
 	ReassignTo []string
@@ -50,7 +53,8 @@ type Scope struct {
 // Inspect reads the current state.
 func Inspect(ctx context.Context, conn *pgx.Conn, scope Scope) (*Snapshot, error) {
 	snap := &Snapshot{
-		Server:   Server{Uses: map[string]bool{}, AdminOf: map[string]bool{}, CanSet: map[string]bool{}, Installable: map[string]bool{}},
+		Server: Server{Uses: map[string]bool{}, AdminOf: map[string]bool{}, CanSet: map[string]bool{}, Installable: map[string]bool{},
+			ExtensionNeedsSuperuser: map[string]bool{}, SchemaExists: map[string]bool{}},
 		Roles:    map[string]*state.Role{},
 		Dropping: map[string]*Dropping{},
 	}
@@ -64,7 +68,7 @@ func Inspect(ctx context.Context, conn *pgx.Conn, scope Scope) (*Snapshot, error
 		s := &snap.Server
 		var searchPath string
 		if err := row.Scan(&s.User, &s.Database, &s.VersionNum, &s.Version, &s.Superuser, &s.CreateRole, &s.CreateDB,
-			&s.CreateInDB, &s.DatabaseOwner, &s.ActsAsDBOwner, &searchPath); err != nil {
+			&s.CreateInDB, &s.DatabaseOwner, &s.ActsAsDBOwner, &searchPath, &s.RDS); err != nil {
 			return err
 		}
 		return checkSearchPath(searchPath)
@@ -86,8 +90,22 @@ func Inspect(ctx context.Context, conn *pgx.Conn, scope Scope) (*Snapshot, error
 	if len(scope.Extensions) > 0 {
 		b.Queue(query("available"), scope.Extensions).Query(func(rows pgx.Rows) error {
 			var name string
-			_, err := pgx.ForEachRow(rows, []any{&name}, func() error {
+			var creatable bool
+			_, err := pgx.ForEachRow(rows, []any{&name, &creatable}, func() error {
 				snap.Server.Installable[name] = true
+				if !creatable {
+					snap.Server.ExtensionNeedsSuperuser[name] = true
+				}
+				return nil
+			})
+			return err
+		})
+	}
+	if len(scope.ExtensionSchemas) > 0 {
+		b.Queue(query("extension_schemas"), scope.ExtensionSchemas).Query(func(rows pgx.Rows) error {
+			var name string
+			_, err := pgx.ForEachRow(rows, []any{&name}, func() error {
+				snap.Server.SchemaExists[name] = true
 				return nil
 			})
 			return err

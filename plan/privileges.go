@@ -478,6 +478,14 @@ func (d *differ) extensions() {
 				d.problem("extension %q is not available on this server (see pg_available_extensions); install it or remove it from the spec", name)
 				continue
 			}
+			if d.snap.Server.ExtensionNeedsSuperuser[name] && !d.super() && !d.snap.Server.RDS {
+				d.problem("extension %q is not trusted: only a superuser may create it, and %q is not one; create it once as a superuser, or remove it from the spec", name, d.snap.Server.User)
+				continue
+			}
+			if s := w.Schema; s != "" && !d.snap.Server.SchemaExists[s] && d.want.Schemas[s] == nil {
+				d.problem("extension %q is to be created in schema %q, which does not exist and the spec does not declare; declare it under schemas, or give the extension another schema", name, s)
+				continue
+			}
 			sql := "CREATE EXTENSION IF NOT EXISTS " + ident(name)
 			if w.Schema != "" {
 				sql += " SCHEMA " + ident(w.Schema)

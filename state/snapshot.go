@@ -23,6 +23,13 @@ type Server struct {
 	CanSet  map[string]bool // may SET ROLE to it (16+: the SET option; before: membership)
 	// Installable lists extensions of interest that are available but not installed.
 	Installable map[string]bool
+	// ExtensionNeedsSuperuser lists installable extensions that only a
+	// superuser may create (not trusted); on RDS rds_superuser may.
+	ExtensionNeedsSuperuser map[string]bool
+	// SchemaExists lists which of the schemas extensions are to go in exist.
+	SchemaExists map[string]bool
+	// RDS: the server is Amazon RDS or Aurora (rds.extensions is set).
+	RDS bool
 }
 
 // Major returns the major version (13 for 130004).
