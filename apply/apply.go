@@ -89,6 +89,19 @@ func Scope(want *state.Database) catalog.Scope {
 			sc.ReassignTo = append(sc.ReassignTo, r.ReassignTo)
 		}
 	}
+	settings := map[string]bool{}
+	for k := range want.Settings {
+		settings[strings.ToLower(k)] = true
+	}
+	for _, r := range want.Roles {
+		for k := range r.Settings {
+			settings[strings.ToLower(k)] = true
+		}
+		for k := range r.AllDatabaseSettings {
+			settings[strings.ToLower(k)] = true
+		}
+	}
+	sc.Settings = state.SortedKeys(settings)
 	for name, x := range want.Extensions {
 		if !x.Absent {
 			sc.Extensions = append(sc.Extensions, name)

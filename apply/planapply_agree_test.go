@@ -124,3 +124,36 @@ func TestExtensionsApplyWouldRefuseArePlanProblems(t *testing.T) {
 		t.Fatal("hstore is not in schema ext")
 	}
 }
+
+// TestSuperuserOnlySettingsArePlanProblems: a setting only a superuser may
+// set (log_statement), and from PostgreSQL 15 a custom one (myapp.note),
+// is a plan problem for the non-superuser master, until (15+) it is
+// granted SET on that parameter; before 15 a custom setting is a
+// placeholder anyone may set.
+func TestSuperuserOnlySettingsArePlanProblems(t *testing.T) {
+	db := pgtest.Fresh(t)
+	conn := adminConn(t, db)
+	ctx := context.Background()
+	s := mustSpec(t, "roles:\n  app:\n    login: true\n    settings: {log_statement: all, myapp.note: hello}\ndatabase_settings: {Log_Min_Duration_Statement: 1s}\n")
+	p, err := apply.Plan(ctx, conn, desired(s), plan.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(p.Problems, "\n")
+	for _, want := range []string{`only a superuser may set "log_statement"`, `only a superuser may set "log_min_duration_statement"`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("problems %q lack %q", p.Problems, want)
+		}
+	}
+	if custom := strings.Contains(got, `may set "myapp.note"`); custom != (pgtest.Server.Major >= 15) {
+		t.Errorf("PostgreSQL %d: the custom setting is a problem: %v, want %v (%q)", pgtest.Server.Major, custom, pgtest.Server.Major >= 15, p.Problems)
+	}
+	if pgtest.Server.Major < 15 {
+		return
+	}
+	db.Exec(t, "GRANT SET ON PARAMETER log_statement, log_min_duration_statement, myapp.note TO postgres")
+	doApply(t, db, s)
+	if !db.Bool(t, "select exists (select 1 from pg_db_role_setting s join pg_roles r on r.oid = s.setrole where r.rolname = 'app' and 'log_statement=all' = any(s.setconfig))") {
+		t.Fatal("log_statement was not set for app after GRANT SET ON PARAMETER")
+	}
+}

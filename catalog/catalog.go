@@ -44,7 +44,10 @@ type Scope struct {
 	// ExtensionSchemas are the schemas extensions are to be created in:
 	// whether each exists is read.
 	ExtensionSchemas []string
-	Dropping         []string // roles the spec removes: what their DROP depends on is read
+	// Settings are the lower-case names of the settings the spec sets:
+	// which of them only a superuser may set is read.
+	Settings []string
+	Dropping []string // roles the spec removes: what their DROP depends on is read
 	// ReassignTo gives, aligned with Dropping, who receives each one's
 	// objects ("" for the connected user).
 	ReassignTo []string
@@ -54,7 +57,7 @@ type Scope struct {
 func Inspect(ctx context.Context, conn *pgx.Conn, scope Scope) (*Snapshot, error) {
 	snap := &Snapshot{
 		Server: Server{Uses: map[string]bool{}, AdminOf: map[string]bool{}, CanSet: map[string]bool{}, Installable: map[string]bool{},
-			ExtensionNeedsSuperuser: map[string]bool{}, SchemaExists: map[string]bool{}},
+			ExtensionNeedsSuperuser: map[string]bool{}, SchemaExists: map[string]bool{}, SettingRestricted: map[string]bool{}},
 		Roles:    map[string]*state.Role{},
 		Dropping: map[string]*Dropping{},
 	}
@@ -96,6 +99,23 @@ func Inspect(ctx context.Context, conn *pgx.Conn, scope Scope) (*Snapshot, error
 				if !creatable {
 					snap.Server.ExtensionNeedsSuperuser[name] = true
 				}
+				return nil
+			})
+			return err
+		})
+	}
+	if len(scope.Settings) > 0 {
+		// has_parameter_privilege exists from PostgreSQL 15, which also
+		// restricts custom placeholders; before, only a superuser sets
+		// non-user settings and anyone sets placeholders.
+		known, placeholder := "true", "false"
+		if major := serverMajor(conn); major >= 15 {
+			known, placeholder = "not has_parameter_privilege(s.name, 'SET')", "not has_parameter_privilege(n, 'SET')"
+		}
+		b.Queue(fmt.Sprintf(query("restricted_settings"), known, placeholder), scope.Settings).Query(func(rows pgx.Rows) error {
+			var name string
+			_, err := pgx.ForEachRow(rows, []any{&name}, func() error {
+				snap.Server.SettingRestricted[strings.ToLower(name)] = true
 				return nil
 			})
 			return err
@@ -284,4 +304,17 @@ func scanExtensions(rows pgx.Rows, db *state.Database) error {
 		return fmt.Errorf("extensions: %w", err)
 	}
 	return nil
+}
+
+// serverMajor reads the major version the server reported at start-up
+// ("16.4", "17.2 (Debian ...)"); 0 when unknown.
+func serverMajor(conn *pgx.Conn) int {
+	n := 0
+	for _, r := range conn.PgConn().ParameterStatus("server_version") {
+		if r < '0' || r > '9' {
+			break
+		}
+		n = n*10 + int(r-'0')
+	}
+	return n
 }

@@ -62,6 +62,7 @@ func (d *differ) database() {
 			continue
 		}
 		touched = true
+		d.checkSettable(k, "database "+db)
 		d.add(Change{Action: "set", Object: "database setting", Name: k,
 			Summary: fmt.Sprintf("set %s on database %s", k, db),
 			SQL:     []string{fmt.Sprintf("ALTER DATABASE %s SET %s = %s", db, settingName(k), settingValue(wv))},

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/rolekeeper/rolekeeper/state"
 )
@@ -31,6 +32,7 @@ func (d *differ) settingChanges(role string, want, have map[string][]string, whe
 		hv, inHave := have[k]
 		switch {
 		case inWant && (!inHave || !state.EqualSetting(wv, hv)):
+			d.checkSettable(k, fmt.Sprintf("role %s %s", ident(role), where))
 			d.add(Change{Action: "set", Object: "role setting", Name: role + "." + k,
 				Summary: fmt.Sprintf("set %s for role %s %s", k, ident(role), where),
 				SQL:     []string{fmt.Sprintf("%sSET %s = %s", prefix, settingName(k), settingValue(wv))},
@@ -45,4 +47,14 @@ func (d *differ) settingChanges(role string, want, have map[string][]string, whe
 		}
 	}
 	return changed
+}
+
+// checkSettable reports a setting only a superuser, or a role granted SET
+// on it, may set: apply would fail on it.
+func (d *differ) checkSettable(name, where string) {
+	if d.super() || !d.snap.Server.SettingRestricted[strings.ToLower(name)] {
+		return
+	}
+	d.problem("setting %s for %s: only a superuser may set %q, and %q is not one; on PostgreSQL 15+ a superuser can allow it (GRANT SET ON PARAMETER %s TO %s), or remove it from the spec",
+		name, where, name, d.snap.Server.User, settingName(name), ident(d.snap.Server.User))
 }

@@ -28,6 +28,9 @@ type Server struct {
 	ExtensionNeedsSuperuser map[string]bool
 	// SchemaExists lists which of the schemas extensions are to go in exist.
 	SchemaExists map[string]bool
+	// SettingRestricted lists (lower case) the settings of the spec that
+	// only a superuser, or a role granted SET on them, may set.
+	SettingRestricted map[string]bool
 	// RDS: the server is Amazon RDS or Aurora (rds.extensions is set).
 	RDS bool
 }
