@@ -87,6 +87,11 @@ func Inspect(ctx context.Context, conn *pgx.Conn, scope Scope) (*Snapshot, error
 	b.Queue(query("schemas"), schemas).Query(func(rows pgx.Rows) error { return scanSchemas(rows, db) })
 	objects := newObjectReader(keep)
 	b.Queue(query("objects"), schemas).Query(func(rows pgx.Rows) error { return objects.scan(rows, db) })
+	var grantees any
+	if scope.Grantees != nil {
+		grantees = scope.Grantees
+	}
+	b.Queue(query("column_acls"), schemas, grantees).Query(func(rows pgx.Rows) error { return scanColumnACLs(rows, db) })
 	b.Queue(query("defaults"), schemas).Query(func(rows pgx.Rows) error { return scanDefaults(rows, snap.DB) })
 	b.Queue(query("global_defaults")).Query(func(rows pgx.Rows) error { return scanGlobalDefaults(rows, snap.DB, keep) })
 	b.Queue(query("extensions")).Query(func(rows pgx.Rows) error { return scanExtensions(rows, snap.DB) })

@@ -54,6 +54,7 @@ func Diff(want *state.Database, snap *state.Snapshot, opts Options) *Plan {
 	d.globalDefaults()
 	d.externalMembers()
 	d.chains()
+	d.columnPrivileges()
 	d.ownership()
 	d.extensions()
 	d.temporaryMemberships()

@@ -70,6 +70,32 @@ func TestDiffDrift(t *testing.T) {
 				{Grantee: "outsider", Grantor: "app", Privileges: []string{"SELECT"}, Objects: []string{"t1"}},
 			}
 		}, []string{`!passed it on to "outsider", outside the spec`}},
+		{"column privileges are revoked as their grantor", spec + "  reporting: {}\n", func(db *state.Database) {
+			db.Schemas["app"].Columns = []*state.ColumnGrant{
+				{Table: "t1", Owner: "migrator", Grantee: "app", Grantor: "migrator", Privilege: "SELECT", Columns: []string{"id", "v"}},
+				{Table: "t1", Owner: "migrator", Grantee: "app", Grantor: "migrator", Privilege: "UPDATE", Columns: []string{"v"}},
+				{Table: "t2", Owner: "migrator", Grantee: state.Public, Grantor: "migrator", Privilege: "INSERT", Columns: []string{"id"}},
+				{Table: "t2", Owner: "migrator", Grantee: "outsider", Grantor: "migrator", Privilege: "SELECT", Columns: []string{"id"}},
+				{Table: "t2", Owner: "migrator", Grantee: "app", Grantor: "migrator", Privilege: "SELECT", Grantable: true, Columns: []string{"id"}},
+				{Table: "t2", Owner: "migrator", Grantee: "reporting", Grantor: "app", Privilege: "SELECT", Columns: []string{"id"}},
+			}
+			db.Schemas["app"].Privileges.Add(state.Public, "USAGE")
+		}, []string{
+			// What app passed on goes first, while app can still revoke it.
+			`SET ROLE "app"`, `REVOKE SELECT ("id") ON TABLE "app"."t2" FROM "reporting"`, `RESET ROLE`,
+			`SET ROLE "migrator"`, `REVOKE SELECT ("id", "v"), UPDATE ("v") ON TABLE "app"."t1" FROM "app"`, `RESET ROLE`,
+			`SET ROLE "migrator"`, `REVOKE INSERT ("id") ON TABLE "app"."t2" FROM PUBLIC`, `RESET ROLE`,
+			`SET ROLE "migrator"`, `REVOKE SELECT ("id") ON TABLE "app"."t2" FROM "app" CASCADE`, `RESET ROLE`,
+		}},
+		{"column privileges passed on outside the spec are a problem", spec, func(db *state.Database) {
+			db.Schemas["app"].Columns = []*state.ColumnGrant{
+				{Table: "t1", Owner: "migrator", Grantee: "app", Grantor: "migrator", Privilege: "SELECT", Grantable: true, Columns: []string{"id"}},
+				{Table: "t1", Owner: "migrator", Grantee: "outsider", Grantor: "app", Privilege: "SELECT", Columns: []string{"id"}},
+			}
+		}, []string{`!holds column privileges SELECT ("id") on "app"."t1" with grant option and passed them on to "outsider"`}},
+		{"additive mode leaves column privileges", "mode: additive\n" + spec, func(db *state.Database) {
+			db.Schemas["app"].Columns = []*state.ColumnGrant{{Table: "t1", Owner: "migrator", Grantee: "app", Grantor: "migrator", Privilege: "SELECT", Columns: []string{"id"}}}
+		}, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -115,5 +141,46 @@ func TestDiffDrift(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Column privileges the spec covers with the same privilege on the whole
+// table are left alone; additive mode lists the others outside the spec.
+func TestDiffColumnPrivilegesCoveredOrAdditive(t *testing.T) {
+	const yaml = "schemas:\n  app: {owner: migrator}\nroles:\n  app: {login: true, access: {app: readonly}}\n  migrator: {}\n"
+	for _, additive := range []bool{false, true} {
+		snap := snapshot(16)
+		for _, r := range []string{"app", "migrator"} {
+			addRole(snap, r, r == "app")
+			snap.Server.AdminOf[r], snap.Server.Uses[r], snap.Server.CanSet[r] = true, true, true
+		}
+		sc := state.NewSchema("app", "migrator")
+		sc.Objects[state.Tables].Total = 1
+		sc.Objects[state.Tables].OwnedBy = map[string]int{"migrator": 1}
+		snap.DB.Schemas["app"] = sc
+		y := yaml
+		if additive {
+			y = "mode: additive\n" + yaml
+		}
+		want, opts := desired(t, y)
+		before := statements(Diff(want, snap, opts))
+		sc.Columns = []*state.ColumnGrant{
+			{Table: "t1", Owner: "migrator", Grantee: "app", Grantor: "migrator", Privilege: "SELECT", Columns: []string{"id"}},
+			{Table: "t1", Owner: "migrator", Grantee: "app", Grantor: "migrator", Privilege: "UPDATE", Columns: []string{"id"}},
+		}
+		p := Diff(want, snap, opts)
+		got := statements(p)
+		if !additive {
+			if wantSQL := before + "\n" + `SET ROLE "migrator"` + "\n" + `REVOKE UPDATE ("id") ON TABLE "app"."t1" FROM "app"` + "\n" + `RESET ROLE`; !strings.Contains(got, `REVOKE UPDATE ("id") ON TABLE "app"."t1" FROM "app"`) || strings.Contains(got, `SELECT ("id")`) || len(got) != len(wantSQL) {
+				t.Errorf("authoritative: only UPDATE (id) should be revoked:\n%s\nbefore:\n%s", got, before)
+			}
+			continue
+		}
+		if got != before {
+			t.Errorf("additive mode changed statements:\n%s\nbefore:\n%s", got, before)
+		}
+		if o := strings.Join(p.Outside, "\n"); !strings.Contains(o, `"app" holds column privileges UPDATE ("id") on "app"."t1", granted by "migrator"`) || strings.Contains(o, `SELECT ("id")`) {
+			t.Errorf("additive mode should list UPDATE (id) only outside the spec: %q", p.Outside)
+		}
 	}
 }

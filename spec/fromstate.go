@@ -119,6 +119,7 @@ func FromState(db *state.Database, skip func(string) bool) (*Spec, []string) {
 	var more []string
 	s.DefaultPrivileges, more = globalDefaultsFromState(db, skip)
 	notes = append(notes, more...)
+	notes = append(notes, columnNotes(db, skip)...)
 	return s, notes
 }
 

@@ -135,6 +135,8 @@ type Schema struct {
 	// Defaults holds default privileges scoped to this schema, per creating
 	// role and object kind: creator -> kind -> grantee -> privileges.
 	Defaults map[string]map[ObjectKind]Grants
+	// Columns holds column privileges on the schema's tables (actual state only).
+	Columns []*ColumnGrant
 	// AllowedOwners may own objects in the schema (desired state only;
 	// empty: object ownership is not checked).
 	AllowedOwners []string

@@ -1,0 +1,125 @@
+package plan
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/rolekeeper/rolekeeper/state"
+)
+
+// columnPrivileges plans column privileges (GRANT SELECT (col) ON t) held
+// by managed roles or PUBLIC on tables in managed schemas. The spec cannot
+// declare them, so each one is drift unless the spec gives the grantee the
+// same privilege on the whole table (which covers every column); then only
+// a grant option on it is drift (a spec never gives one). In
+// authoritative mode they are revoked as their grantor (the table's owner,
+// or whoever holds them with grant option), one statement per table,
+// grantee and grantor; in additive mode they are only reported.
+func (d *differ) columnPrivileges() {
+	for _, name := range state.SortedKeys(d.want.Schemas) {
+		w, h := d.want.Schemas[name], d.have.Schemas[name]
+		if h == nil || len(h.Columns) == 0 {
+			continue
+		}
+		tables := w.Objects[state.Tables]
+		type key struct {
+			table, grantee, grantor string
+			optionOnly              bool // the spec covers the privilege, not its grant option
+		}
+		var keys []key
+		groups := map[key][]*state.ColumnGrant{}
+		for _, c := range h.Columns {
+			if c.Grantee == c.Owner || !d.governs(c.Grantee, state.Tables, tables) {
+				continue
+			}
+			covered := coversTable(tables, c)
+			if covered && !c.Grantable {
+				continue
+			}
+			k := key{c.Table, c.Grantee, c.Grantor, covered}
+			if groups[k] == nil {
+				keys = append(keys, k)
+			}
+			groups[k] = append(groups[k], c)
+		}
+		for i, k := range keys {
+			// What a role passed on is revoked first, as that role, while
+			// it still holds the grant option (the owner's revokes last).
+			order := fmt.Sprintf("%s.tables\x00c%d%08d", name, b2i(k.grantor == h.Owner), i)
+			d.columnRevoke(name, h, k.table, k.grantee, k.grantor, k.optionOnly, groups[k], order)
+		}
+	}
+}
+
+// coversTable reports whether the spec gives c's grantee c's privilege on
+// the whole table.
+func coversTable(tables *state.ObjectGrants, c *state.ColumnGrant) bool {
+	if tables == nil {
+		return false
+	}
+	return tables.Full[c.Grantee][c.Privilege] || tables.Named[c.Grantee][c.Privilege][c.Table]
+}
+
+func (d *differ) columnRevoke(schema string, h *state.Schema, table, g, grantor string, optionOnly bool, cs []*state.ColumnGrant, order string) {
+	var privs []string
+	grantable := false
+	for _, c := range cs {
+		privs = append(privs, fmt.Sprintf("%s (%s)", c.Privilege, identList(c.Columns, ident)))
+		grantable = grantable || c.Grantable
+	}
+	list := strings.Join(privs, ", ")
+	on := "TABLE " + qualified(schema, table)
+	what := fmt.Sprintf("%s on %s", list, objectNames(schema, []string{table}))
+	if optionOnly {
+		what = "the grant option for " + what
+	}
+	if d.opts.Additive {
+		d.outside = append(d.outside, fmt.Sprintf("%s holds column privileges %s, granted by %s (the spec cannot declare column privileges; additive mode leaves them)",
+			grantee(g), what, ident(grantor)))
+		return
+	}
+	cascade := false
+	if grantable {
+		var outside []string
+		for _, dep := range h.Columns {
+			if dep.Table != table || dep.Grantor != g {
+				continue
+			}
+			cascade = true
+			if !d.governs(dep.Grantee, state.Tables, nil) {
+				outside = append(outside, dep.Grantee)
+			}
+		}
+		if len(outside) > 0 {
+			d.problem("%s holds column privileges %s with grant option and passed them on to %s, outside the spec: revoking them would cascade to them; revoke them by hand (REVOKE ... CASCADE) or declare them",
+				grantee(g), what, quotedList(outside))
+			return
+		}
+	}
+	if grantor != h.Owner && !h.Privileges[grantor]["USAGE"] && !h.Privileges[state.Public]["USAGE"] && !d.superRole(grantor) {
+		d.problem("%s holds column privileges %s, granted by %q, which may no longer use schema %q, so rolekeeper cannot revoke them as %q; revoke them by hand as a superuser",
+			grantee(g), what, grantor, schema, grantor)
+		return
+	}
+	stmt := fmt.Sprintf("REVOKE %s ON %s FROM %s", list, on, grantee(g))
+	if optionOnly {
+		stmt = fmt.Sprintf("REVOKE GRANT OPTION FOR %s ON %s FROM %s", list, on, grantee(g))
+	}
+	if cascade {
+		stmt += " CASCADE"
+	}
+	// As the grantor itself: REVOKE removes only what the current role
+	// granted (GRANTED BY must name the current user before PostgreSQL 16).
+	d.needActAs(grantor, fmt.Sprintf("revoke column privileges it granted in schema %q", schema))
+	d.add(Change{Action: "revoke", Object: Object(state.Tables), Name: schema + "." + table,
+		Summary: fmt.Sprintf("revoke column privileges %s from %s, granted by %s (the spec cannot declare column privileges)", what, grantee(g), ident(grantor)),
+		SQL:     []string{"SET ROLE " + ident(grantor), stmt, "RESET ROLE"},
+		phase:   phaseRevokeObjects, order: order})
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
