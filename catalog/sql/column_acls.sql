@@ -1,6 +1,7 @@
 -- Column privileges (GRANT SELECT (col) ON t TO r) on tables, views and
 -- foreign tables in the schemas of interest, held by the grantees of
--- interest or PUBLIC. One row per table, grantee, grantor, privilege and
+-- interest or PUBLIC, or passed on by them with a grant option (which
+-- revoking theirs would cascade to). One row per table, grantee, grantor, privilege and
 -- grant option, with the columns that have it. Most columns have no ACL of
 -- their own, so the few that do are exploded on the server.
 -- $1: schemas of interest (null: every user schema);
@@ -20,6 +21,7 @@ join scope s on s.oid = c.relnamespace
 cross join lateral aclexplode(a.attacl) e
 where a.attacl is not null and a.attnum > 0 and not a.attisdropped
   and c.relkind in ('r', 'p', 'v', 'm', 'f')
-  and (e.grantee = 0 or $2::text[] is null or pg_get_userbyid(e.grantee) = any($2::text[]))
+  and (e.grantee = 0 or $2::text[] is null or pg_get_userbyid(e.grantee) = any($2::text[])
+       or (e.grantor <> c.relowner and pg_get_userbyid(e.grantor) = any($2::text[])))
 group by 1, 2, 3, 4, 5, 6, 7
 order by 1, 2, 4, 5, 6, 7

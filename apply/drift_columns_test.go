@@ -1,0 +1,68 @@
+package apply_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/rolekeeper/rolekeeper/internal/pgtest"
+)
+
+// Column privileges (GRANT SELECT (col) ON t) on tables in a managed
+// schema: the spec cannot declare them, so an authoritative apply revokes
+// those of declared roles and PUBLIC (a grant option too, where the spec
+// gives the privilege on the whole table), additive mode lists them, and
+// inspect notes them without writing them into the spec.
+func TestDriftColumnPrivileges(t *testing.T) {
+	db := pgtest.Fresh(t)
+	s := exampleSpec(t)
+	doApply(t, db, s)
+	db.Exec(t, "SET ROLE migrator; CREATE TABLE app.t1 (id int, secret text); RESET ROLE")
+	expectNoChanges(t, db, s)
+
+	// reporting is read-only: SELECT (id) is covered by SELECT on the
+	// table, UPDATE and REFERENCES are not.
+	driftCase(t, db, s, "SET ROLE migrator; GRANT UPDATE (secret), REFERENCES (id, secret), SELECT (id) ON app.t1 TO reporting; GRANT SELECT (secret) ON app.t1 TO PUBLIC; RESET ROLE",
+		`- revoke column privileges REFERENCES ("id", "secret"), UPDATE ("secret") on "app"."t1" from "reporting", granted by "migrator"`,
+		`REVOKE REFERENCES ("id", "secret"), UPDATE ("secret") ON TABLE "app"."t1" FROM "reporting"`,
+		`REVOKE SELECT ("secret") ON TABLE "app"."t1" FROM PUBLIC`)
+	if got := columnACLs(t, db); got != "id:reporting=r/migrator" {
+		t.Errorf("column ACLs of app.t1 after apply: %q, want only reporting's SELECT (id)", got)
+	}
+
+	// A chain: app holds REFERENCES (secret) with grant option and passed
+	// it on to reporting; and a grant option on SELECT (id), which app
+	// has on the whole table.
+	driftCase(t, db, s, "SET ROLE migrator; GRANT REFERENCES (secret), SELECT (id) ON app.t1 TO app WITH GRANT OPTION; SET ROLE app; GRANT REFERENCES (secret) ON app.t1 TO reporting; RESET ROLE",
+		`SET ROLE "app"`,
+		`REVOKE REFERENCES ("secret") ON TABLE "app"."t1" FROM "reporting"`,
+		`REVOKE REFERENCES ("secret") ON TABLE "app"."t1" FROM "app" CASCADE`,
+		`REVOKE GRANT OPTION FOR SELECT ("id") ON TABLE "app"."t1" FROM "app" CASCADE`)
+	if got := columnACLs(t, db); got != "id:app=r/migrator id:reporting=r/migrator" {
+		t.Errorf("column ACLs of app.t1 after apply: %q", got)
+	}
+
+	// Additive mode lists them outside the spec and changes nothing.
+	additive := mustSpec(t, strings.Replace(exampleYAML(t), "database: app", "database: app\nmode: additive", 1))
+	db.Exec(t, "SET ROLE migrator; GRANT UPDATE (secret) ON app.t1 TO reporting; RESET ROLE")
+	p := doPlan(t, db, additive)
+	if text := planText(t, p); !p.Empty() || !strings.Contains(text, `? "reporting" holds column privileges UPDATE ("secret") on "app"."t1", granted by "migrator"`) {
+		t.Errorf("additive plan should change nothing and list the column privilege outside the spec:\n%s", text)
+	}
+
+	// inspect notes them and does not write them into the spec.
+	got, notes := inspectSpec(t, db)
+	if !strings.Contains(strings.Join(notes, "\n"), "reporting holds UPDATE (secret) on table app.t1 (column privileges, granted by migrator): the spec cannot declare column privileges") {
+		t.Errorf("inspect notes lack the column privilege: %q", notes)
+	}
+	if r := got.Roles["reporting"]; r == nil || len(r.Grants) > 0 {
+		t.Errorf("inspect wrote grants for reporting: %+v", r)
+	}
+	driftCase(t, db, s, "", `REVOKE UPDATE ("secret") ON TABLE "app"."t1" FROM "reporting"`)
+}
+
+// columnACLs lists the column ACL entries of app.t1 as column:entry.
+func columnACLs(t *testing.T, db *pgtest.DB) string {
+	t.Helper()
+	return strings.Join(db.Strings(t, `select a.attname || ':' || e::text from pg_attribute a, unnest(a.attacl) e
+		where a.attrelid = 'app.t1'::regclass and a.attnum > 0 order by 1`), " ")
+}
