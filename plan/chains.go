@@ -44,10 +44,10 @@ func (d *differ) chain(schema string, kind state.ObjectKind, og *state.ObjectGra
 	if c.ByOwner {
 		what = fmt.Sprintf("the grant option for %s on %s", strings.Join(c.GrantOptions, ", "), chainObjects(schema, kind, c.Objects))
 	}
-	if d.opts.Additive {
-		d.outside = append(d.outside, fmt.Sprintf("%s holds %s from %q (additive mode leaves it)", grantee(c.Grantee), what, c.Grantor))
-		return
-	}
+	d.begin()
+	defer d.end()
+	d.would(mark{removal: true})
+	d.leftOutside("%s holds %s from %q (additive mode leaves it)", grantee(c.Grantee), what, c.Grantor)
 	var outside []string
 	cascade := false
 	for _, dep := range og.Chains {

@@ -32,16 +32,17 @@ func (d *differ) globalDefaults() {
 					continue
 				}
 				addIfAny(need, g, wg[g].Minus(hg[g], order))
-				if !d.opts.Additive {
-					addIfAny(extra, g, hg[g].Minus(wg[g], order))
-				}
+				addIfAny(extra, g, hg[g].Minus(wg[g], order))
 			}
 			groups, revokes := groupByPrivs(need), groupByPrivs(extra)
 			if len(groups)+len(revokes) == 0 {
 				continue
 			}
+			d.begin()
+			d.would(mark{removal: len(groups) == 0})
 			if !d.exists(creator) {
 				d.problem("default_privileges names %q, which does not exist and is not declared", creator)
+				d.end()
 				continue
 			}
 			d.needActAs(creator, "set the default privileges of objects it creates in any schema")
@@ -59,6 +60,7 @@ func (d *differ) globalDefaults() {
 					SQL:     []string{fmt.Sprintf("%sREVOKE %s ON %s FROM %s", prefix, strings.Join(g.privs, ", "), k, quotedList(g.grantees))},
 					phase:   phaseRevokeDefaults, order: fmt.Sprintf("\x00%s\x00%d%s", creator, ki, strings.Join(g.grantees, ","))})
 			}
+			d.end()
 		}
 	}
 }

@@ -18,6 +18,10 @@ type differ struct {
 	changes  []Change
 	problems []string
 	outside  []string        // what the plan leaves alone that reaches a managed role or schema
+	notes    []note          // what the diff met while planning, kept or not with its changes
+	group    int             // the group that changes and notes join now (0: none)
+	groups   int             // groups opened so far
+	marks    map[int][]mark  // group -> the changes (planned or not) it stands for
 	managed  map[string]bool // declared roles that should exist
 	created  map[string]bool // roles this plan creates
 	dropped  map[string]bool // roles this plan drops
@@ -30,7 +34,7 @@ type differ struct {
 func Diff(want *state.Database, snap *state.Snapshot, opts Options) *Plan {
 	d := &differ{
 		want: want, have: snap.DB, snap: snap, opts: opts,
-		managed: map[string]bool{}, created: map[string]bool{}, dropped: map[string]bool{}, actAs: map[string]string{},
+		marks: map[int][]mark{}, managed: map[string]bool{}, created: map[string]bool{}, dropped: map[string]bool{}, actAs: map[string]string{},
 		grantedTo: map[string][]string{}, revokedFrom: map[string][]string{},
 	}
 	for name, r := range want.Roles {
@@ -57,7 +61,9 @@ func Diff(want *state.Database, snap *state.Snapshot, opts Options) *Plan {
 	d.columnPrivileges()
 	d.ownership()
 	d.extensions()
+	d.replay(d.filter())
 	d.temporaryMemberships()
+	d.replay(nil)
 	sortChanges(d.changes)
 
 	p := &Plan{
@@ -83,10 +89,107 @@ func Diff(want *state.Database, snap *state.Snapshot, opts Options) *Plan {
 	return p
 }
 
-func (d *differ) add(c Change) { d.changes = append(d.changes, c) }
+// add plans a change. Revokes, resets and drops are removals: additive
+// mode keeps only those marked explicit.
+func (d *differ) add(c Change) {
+	switch c.Action {
+	case ActionRevoke, ActionReset, ActionDrop:
+		c.removal = true
+	}
+	c.group = d.group
+	d.marks[d.group] = append(d.marks[d.group], c.mark)
+	d.changes = append(d.changes, c)
+}
 
+// problem records a problem; within a group, only if the group's changes
+// stay in the plan.
 func (d *differ) problem(format string, args ...any) {
-	d.problems = append(d.problems, fmt.Sprintf(format, args...))
+	d.notes = append(d.notes, note{group: d.group, problem: fmt.Sprintf(format, args...)})
+}
+
+// leftOutside records what the plan leaves alone that reaches a managed
+// role or schema when the current group's changes are not in the plan
+// (additive mode).
+func (d *differ) leftOutside(format string, args ...any) {
+	d.notes = append(d.notes, note{group: d.group, ifDropped: true, outside: fmt.Sprintf(format, args...)})
+}
+
+// begin opens a group: the changes and notes until end stand or fall
+// together. A group stands when one of its changes stays in the plan.
+func (d *differ) begin() {
+	d.groups++
+	d.group = d.groups
+}
+
+// end closes the group begin opened.
+func (d *differ) end() { d.group = 0 }
+
+// would records that the current group stands for a change the diff did
+// not plan (a problem prevents it), so that its notes count only where
+// such a change would stay.
+func (d *differ) would(m mark) { d.marks[d.group] = append(d.marks[d.group], m) }
+
+// mark says what kind of change a change is, for the additive filter.
+type mark struct {
+	removal  bool // a revoke, reset, drop or reassignment
+	explicit bool // a removal the spec asks for even in additive mode
+}
+
+// keeps is the additive filter: additive mode grants what is missing and
+// removes only what the spec asks explicitly to remove.
+func (o Options) keeps(m mark) bool { return !o.Additive || !m.removal || m.explicit }
+
+// note is something the diff met while planning a group of changes: a
+// role to act as, a problem, a line outside the spec.
+type note struct {
+	group     int
+	ifDropped bool // counts when the group's changes are not in the plan
+	role, why string
+	problem   string
+	outside   string
+}
+
+// filter applies the mode to the authoritative changes and returns the
+// groups that stand.
+func (d *differ) filter() map[int]bool {
+	stands := map[int]bool{0: true}
+	for g, ms := range d.marks {
+		for _, m := range ms {
+			if d.opts.keeps(m) {
+				stands[g] = true
+			}
+		}
+	}
+	kept := d.changes[:0]
+	for _, c := range d.changes {
+		if d.opts.keeps(c.mark) {
+			kept = append(kept, c)
+		}
+	}
+	d.changes = kept
+	return stands
+}
+
+// replay turns the notes of the groups that stand (nil: only ungrouped
+// notes) into roles to act as, problems and outside lines, in the order the
+// diff met them.
+func (d *differ) replay(stands map[int]bool) {
+	for _, n := range d.notes {
+		if (n.group == 0 || stands[n.group]) == n.ifDropped {
+			continue
+		}
+		switch {
+		case n.role != "":
+			if _, ok := d.actAs[n.role]; !ok {
+				d.actAs[n.role] = n.why
+			}
+		case n.problem != "":
+			d.problems = append(d.problems, n.problem)
+		case n.outside != "":
+			d.outside = append(d.outside, n.outside)
+		}
+	}
+	d.notes = nil
 }
 
 // super reports whether the connected user is a superuser.
@@ -107,9 +210,7 @@ func (d *differ) needActAs(role, why string) {
 	if !d.created[role] && d.snap.Server.Uses[role] && d.snap.Server.CanSet[role] {
 		return
 	}
-	if _, ok := d.actAs[role]; !ok {
-		d.actAs[role] = why
-	}
+	d.notes = append(d.notes, note{group: d.group, role: role, why: why})
 }
 
 // temporaryMemberships adds, for each role the user must act as, a grant

@@ -52,17 +52,8 @@ func (d *differ) externalMembers() {
 		for _, m := range actual[role] {
 			switch {
 			case w.Members[m] || w.MembersElsewhere:
-			case d.opts.Additive:
-				d.outside = append(d.outside, fmt.Sprintf("%q is a member of %q and the spec does not say so (additive mode leaves it)", m, role))
 			default:
-				sql := d.revokeMembership(role, m, d.snap.Roles[m].MemberOf[role])
-				if len(sql) == 0 {
-					continue
-				}
-				d.checkCanGrantRole(role, m)
-				d.add(Change{Action: "revoke", Object: "membership", Name: role,
-					Summary: fmt.Sprintf("remove %s from %s (a member the spec does not declare)", ident(m), ident(role)),
-					SQL:     sql, phase: phaseRevokeMembership, order: role + "\x00members\x00" + m})
+				d.revokeMember(role, m)
 			}
 		}
 	}
@@ -86,4 +77,21 @@ func (d *differ) revokeMembership(role, member string, ms state.Membership) []st
 		sql = append(sql, "REVOKE "+ident(role)+" FROM "+ident(member)+" GRANTED BY "+ident(g))
 	}
 	return sql
+}
+
+// revokeMember plans the revocation of an undeclared member; additive mode
+// drops it and lists the membership as outside the spec.
+func (d *differ) revokeMember(role, m string) {
+	d.begin()
+	defer d.end()
+	d.would(mark{removal: true})
+	d.leftOutside("%q is a member of %q and the spec does not say so (additive mode leaves it)", m, role)
+	sql := d.revokeMembership(role, m, d.snap.Roles[m].MemberOf[role])
+	if len(sql) == 0 {
+		return
+	}
+	d.checkCanGrantRole(role, m)
+	d.add(Change{Action: "revoke", Object: "membership", Name: role,
+		Summary: fmt.Sprintf("remove %s from %s (a member the spec does not declare)", ident(m), ident(role)),
+		SQL:     sql, phase: phaseRevokeMembership, order: role + "\x00members\x00" + m})
 }

@@ -33,13 +33,17 @@ func (d *differ) ownership() {
 					continue
 				}
 				n := og.OwnedBy[owner]
-				if !w.ReassignObjects || d.opts.Additive || kind == state.Functions {
-					hint := "set reassign_objects: true on the schema to give them to its owner, or list the role in object_owners"
-					if kind == state.Functions {
-						hint = "ALTER ROUTINE ... OWNER TO by hand, or list the role in object_owners"
-					}
-					d.outside = append(d.outside, fmt.Sprintf("%s in schema %s owned by %s, not by the schema's owner %s (%s)",
-						pluralize(n, singular(kind), string(kind)), ident(name), ident(owner), ident(w.Owner), hint))
+				hint := "set reassign_objects: true on the schema to give them to its owner, or list the role in object_owners"
+				if kind == state.Functions {
+					hint = "ALTER ROUTINE ... OWNER TO by hand, or list the role in object_owners"
+				}
+				// Reported when the plan does not reassign them: additive
+				// mode drops the reassignment (a removal of ownership).
+				d.begin()
+				d.leftOutside("%s in schema %s owned by %s, not by the schema's owner %s (%s)",
+					pluralize(n, singular(kind), string(kind)), ident(name), ident(owner), ident(w.Owner), hint)
+				if !w.ReassignObjects || kind == state.Functions {
+					d.end()
 					continue
 				}
 				var sql []string
@@ -52,7 +56,8 @@ func (d *differ) ownership() {
 				d.needActAs(w.Owner, fmt.Sprintf("receive %s in schema %q", kind, name))
 				d.add(Change{Action: "alter", Object: Object(kind), Name: name + "." + string(kind),
 					Summary: fmt.Sprintf("give %s in %s owned by %s to the schema's owner %s", pluralize(n, singular(kind), string(kind)), ident(name), ident(owner), ident(w.Owner)),
-					SQL:     sql, phase: phaseCreateSchema, order: fmt.Sprintf("%s\x01%d\x00%s", name, ki, owner)})
+					SQL:     sql, phase: phaseCreateSchema, order: fmt.Sprintf("%s\x01%d\x00%s", name, ki, owner), mark: mark{removal: true}})
+				d.end()
 			}
 		}
 	}

@@ -86,6 +86,8 @@ type Change struct {
 
 	phase int
 	order string
+	group int // ties the change to its notes (roles to act as, problems)
+	mark
 }
 
 // Options change how the diff treats what is not in the spec.

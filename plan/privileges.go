@@ -44,17 +44,19 @@ func (d *differ) database() {
 			SQL:     []string{fmt.Sprintf("GRANT %s ON DATABASE %s TO %s", strings.Join(g.privs, ", "), db, quotedList(g.grantees))},
 			phase:   phaseDatabase, order: "1" + strings.Join(g.grantees, ",")})
 	}
-	if !d.opts.Additive || len(extra[state.Public]) > 0 {
-		if d.opts.Additive {
-			extra = map[string][]string{state.Public: extra[state.Public]} // PUBLIC's policy is explicit
-		}
-		for _, g := range groupByPrivs(extra) {
-			touched = true
-			d.add(Change{Action: "revoke", Object: "database", Name: d.want.Name,
-				Summary: fmt.Sprintf("revoke %s on database %s from %s", strings.Join(g.privs, ", "), db, quotedList(g.grantees)),
-				SQL:     []string{fmt.Sprintf("REVOKE %s ON DATABASE %s FROM %s", strings.Join(g.privs, ", "), db, quotedList(g.grantees))},
-				phase:   phaseRevokeDatabase, order: strings.Join(g.grantees, ",")})
-		}
+	if d.opts.Additive {
+		// PUBLIC's policy is explicit, and the filter keeps or drops whole
+		// statements: one revoking from PUBLIC and roles at once would
+		// lose PUBLIC's revoke, so in additive mode PUBLIC's stands alone.
+		extra = map[string][]string{state.Public: extra[state.Public]}
+	}
+	for _, g := range groupByPrivs(extra) {
+		touched = true
+		d.add(Change{Action: "revoke", Object: "database", Name: d.want.Name,
+			Summary: fmt.Sprintf("revoke %s on database %s from %s", strings.Join(g.privs, ", "), db, quotedList(g.grantees)),
+			SQL:     []string{fmt.Sprintf("REVOKE %s ON DATABASE %s FROM %s", strings.Join(g.privs, ", "), db, quotedList(g.grantees))},
+			phase:   phaseRevokeDatabase, order: strings.Join(g.grantees, ","),
+			mark: mark{explicit: len(g.grantees) == 1 && g.grantees[0] == state.Public}})
 	}
 	for _, k := range state.SortedKeys(d.want.Settings) {
 		wv := d.want.Settings[k]
@@ -136,14 +138,14 @@ func (d *differ) schemaPrivileges(w, h *state.Schema, owner string) {
 			continue
 		}
 		addIfAny(need, g, w.Privileges[g].Minus(h.Privileges[g], state.SchemaPrivileges))
-		if !d.opts.Additive {
-			addIfAny(extra, g, h.Privileges[g].Minus(w.Privileges[g], state.SchemaPrivileges))
-		}
+		addIfAny(extra, g, h.Privileges[g].Minus(w.Privileges[g], state.SchemaPrivileges))
 	}
-	d.schemaGrants(w.Name, owner, need, extra)
+	d.schemaGrants(w.Name, owner, need, extra, false)
 }
 
-func (d *differ) schemaGrants(schema, owner string, need, extra map[string][]string) {
+// schemaGrants plans grants and revokes on a schema; explicit marks
+// revokes the spec asks for even in additive mode (PUBLIC's policy).
+func (d *differ) schemaGrants(schema, owner string, need, extra map[string][]string, explicit bool) {
 	s := ident(schema)
 	for _, g := range groupByPrivs(need) {
 		d.needActAs(owner, fmt.Sprintf("grant privileges on schema %q", schema))
@@ -153,11 +155,13 @@ func (d *differ) schemaGrants(schema, owner string, need, extra map[string][]str
 			phase:   phaseSchemaGrants, order: schema + "\x00" + strings.Join(g.grantees, ",")})
 	}
 	for _, g := range groupByPrivs(extra) {
+		d.begin()
 		d.needActAs(owner, fmt.Sprintf("revoke privileges on schema %q", schema))
 		d.add(Change{Action: "revoke", Object: "schema", Name: schema,
 			Summary: fmt.Sprintf("revoke %s on schema %s from %s", strings.Join(g.privs, ", "), s, quotedList(g.grantees)),
 			SQL:     []string{fmt.Sprintf("REVOKE %s ON SCHEMA %s FROM %s", strings.Join(g.privs, ", "), s, quotedList(g.grantees))},
-			phase:   phaseRevokeSchema, order: schema + "\x00" + strings.Join(g.grantees, ",")})
+			phase:   phaseRevokeSchema, order: schema + "\x00" + strings.Join(g.grantees, ","), mark: mark{explicit: explicit}})
+		d.end()
 	}
 }
 
@@ -184,7 +188,7 @@ func (d *differ) publicSchema() {
 			h.Owner, d.snap.Server.User, ident(d.have.Owner))
 		return
 	}
-	d.schemaGrants("public", h.Owner, need, extra)
+	d.schemaGrants("public", h.Owner, need, extra, true)
 }
 
 // kindSQL names an object kind in GRANT ... ON ALL <x> IN SCHEMA, in
@@ -246,12 +250,9 @@ func (d *differ) objectPrivileges(schema, schemaOwner string, kind state.ObjectK
 				for _, obj := range grant {
 					perObj = append(perObj, objectPriv{g, obj, p})
 				}
-				if !d.opts.Additive {
-					for _, obj := range revoke {
-						perObjRevoke = append(perObjRevoke, objectPriv{g, obj, p})
-					}
+				for _, obj := range revoke {
+					perObjRevoke = append(perObjRevoke, objectPriv{g, obj, p})
 				}
-			case d.opts.Additive:
 			case full || partial != nil && !perObject:
 				wideRevoke[g] = append(wideRevoke[g], p)
 			case perObject:
@@ -264,6 +265,8 @@ func (d *differ) objectPrivileges(schema, schemaOwner string, kind state.ObjectK
 	if len(wide)+len(wideRevoke)+len(perObj)+len(perObjRevoke) == 0 {
 		return
 	}
+	d.begin()
+	defer d.end()
 	for _, owner := range state.SortedKeys(h.OwnedBy) {
 		d.needActAs(owner, fmt.Sprintf("grant privileges on %s in schema %q", kind, schema))
 	}
@@ -429,20 +432,21 @@ func (d *differ) defaultPrivileges(w, h *state.Schema, owner string) {
 					continue
 				}
 				addIfAny(need, g, wg[g].Minus(hg[g], state.KindPrivileges[kind]))
-				if !d.opts.Additive {
-					addIfAny(extra, g, hg[g].Minus(wg[g], state.KindPrivileges[kind]))
-				}
+				addIfAny(extra, g, hg[g].Minus(wg[g], state.KindPrivileges[kind]))
 			}
 			groups, revokes := groupByPrivs(need), groupByPrivs(extra)
 			if len(groups)+len(revokes) == 0 {
 				continue
 			}
+			d.begin()
+			d.would(mark{removal: len(groups) == 0})
 			if !d.exists(creator) {
 				// A missing owner is reported where the schema is planned.
 				if creator != owner && !reported {
 					d.problem("schema %q: default_privileges_for names %q, which does not exist and is not declared", w.Name, creator)
 				}
 				reported = true
+				d.end()
 				continue
 			}
 			d.needActAs(creator, fmt.Sprintf("set default privileges for objects it creates in schema %q", w.Name))
@@ -460,6 +464,7 @@ func (d *differ) defaultPrivileges(w, h *state.Schema, owner string) {
 					SQL:     []string{fmt.Sprintf("%sREVOKE %s ON %s FROM %s", prefix, strings.Join(g.privs, ", "), k, quotedList(g.grantees))},
 					phase:   phaseRevokeDefaults, order: fmt.Sprintf("%s\x00%s\x00%d%s", w.Name, creator, ki, strings.Join(g.grantees, ","))})
 			}
+			d.end()
 		}
 	}
 }
@@ -470,9 +475,10 @@ func (d *differ) extensions() {
 	for _, name := range state.SortedKeys(d.want.Extensions) {
 		w, h := d.want.Extensions[name], d.have.Extensions[name]
 		switch {
-		case w.Absent && h != nil && (!d.opts.Additive || d.opts.DropAbsentExtensions):
+		case w.Absent && h != nil:
 			d.add(Change{Action: "drop", Object: "extension", Name: name, Summary: "drop extension " + ident(name),
-				SQL: []string{"DROP EXTENSION " + ident(name)}, phase: phaseDropExtension, order: name})
+				SQL: []string{"DROP EXTENSION " + ident(name)}, phase: phaseDropExtension, order: name,
+				mark: mark{explicit: d.opts.DropAbsentExtensions}})
 		case w.Absent:
 		case h == nil:
 			if !d.snap.Server.Installable[name] {

@@ -153,9 +153,11 @@ func (d *differ) roleSettings(w, h *state.Role) {
 	}
 	db := ident(d.want.Name)
 	prefix := fmt.Sprintf("ALTER ROLE %s IN DATABASE %s ", ident(w.Name), db)
+	d.begin()
 	if d.settingChanges(w.Name, w.Settings, have, "in database "+db, prefix, "\x00") && h != nil {
 		d.checkCanAlter(w.Name, h)
 	}
+	d.end()
 }
 
 func (d *differ) memberships(w, h *state.Role) {
@@ -205,9 +207,13 @@ func (d *differ) memberships(w, h *state.Role) {
 	if len(sql) == 0 {
 		return
 	}
+	explicit := true
+	for _, m := range revoke {
+		explicit = explicit && leavesIAM(w, m)
+	}
 	d.add(Change{Action: "revoke", Object: "membership", Name: w.Name,
 		Summary: fmt.Sprintf("remove %s from %s (not in the spec)", ident(w.Name), quotedList(revoke)),
-		SQL:     sql, phase: phaseRevokeMembership, order: w.Name})
+		SQL:     sql, phase: phaseRevokeMembership, order: w.Name, mark: mark{explicit: explicit}})
 }
 
 // leavesIAM reports whether the membership in role must go even in additive
@@ -261,7 +267,7 @@ func (d *differ) dropRole(w, h *state.Role) {
 	d.add(Change{Action: "drop", Object: "role", Name: w.Name,
 		Summary: fmt.Sprintf("drop role %s (its objects in this database go to %s, its privileges are dropped)", ident(w.Name), ident(target)),
 		SQL:     append(sql, "DROP OWNED BY "+ident(w.Name), "DROP ROLE "+ident(w.Name)),
-		phase:   phaseDropRole, order: w.Name})
+		phase:   phaseDropRole, order: w.Name, mark: mark{explicit: true}}) // state: absent
 }
 
 // union returns the sorted keys present in either map.

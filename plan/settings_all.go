@@ -16,13 +16,15 @@ func (d *differ) allDatabaseSettings(w, h *state.Role) {
 	if h != nil {
 		have = h.AllDatabaseSettings
 	}
+	d.begin()
 	if d.settingChanges(w.Name, w.AllDatabaseSettings, have, "in all databases", "ALTER ROLE "+ident(w.Name)+" ", "\x00\x01") && h != nil {
 		d.checkCanAlter(w.Name, h)
 	}
+	d.end()
 }
 
 // settingChanges plans SET for the settings of role that differ from want
-// and, unless additive, RESET for those want does not list. where says
+// and RESET for those want does not list (removals: additive mode drops them). where says
 // where they hold ("in database x"), prefix starts each statement. It
 // reports whether it planned anything.
 func (d *differ) settingChanges(role string, want, have map[string][]string, where, prefix, tag string) bool {
@@ -38,7 +40,7 @@ func (d *differ) settingChanges(role string, want, have map[string][]string, whe
 				SQL:     []string{fmt.Sprintf("%sSET %s = %s", prefix, settingName(k), settingValue(wv))},
 				phase:   phaseRoleSettings, order: role + tag + k})
 			changed = true
-		case !inWant && inHave && !d.opts.Additive:
+		case !inWant && inHave:
 			d.add(Change{Action: "reset", Object: "role setting", Name: role + "." + k,
 				Summary: fmt.Sprintf("reset %s for role %s %s (not in the spec)", k, ident(role), where),
 				SQL:     []string{fmt.Sprintf("%sRESET %s", prefix, settingName(k))},
