@@ -29,6 +29,7 @@ public: {temporary: false}`)
 	sc.Objects[state.Tables].Total = 1
 	sc.Objects[state.Tables].OwnedBy = map[string]int{"o": 1}
 	sc.Objects[state.Tables].Full.Add("a", "SELECT", "INSERT")
+	sc.Columns = []*state.ColumnGrant{{Table: "t1", Owner: "o", Grantee: "a", Grantor: "o", Privilege: "UPDATE", Columns: []string{"v"}}}
 	snap.DB.Schemas["s"] = sc
 	// Only a revoke acts as "p": revoking USAGE on t, which b may not have.
 	tc := state.NewSchema("t", "p")
@@ -61,10 +62,15 @@ public: {temporary: false}`)
 		t.Errorf("additive plan is not the authoritative plan minus its removals:\nadditive:\n%s\nexpected:\n%s", strings.Join(got, "\n"), strings.Join(expect, "\n"))
 	}
 	for _, s := range []string{`REVOKE CREATE ON SCHEMA "s" FROM "a"`, `REVOKE INSERT ON ALL TABLES IN SCHEMA "s" FROM "a"`,
-		`RESET "work_mem"`, `REVOKE "pg_monitor" FROM "a"`, `REVOKE USAGE ON SCHEMA "t" FROM "b"`} {
+		`RESET "work_mem"`, `REVOKE "pg_monitor" FROM "a"`, `REVOKE USAGE ON SCHEMA "t" FROM "b"`,
+		`REVOKE UPDATE ("v") ON TABLE "s"."t1" FROM "a"`} {
 		if !strings.Contains(strings.Join(dropped, "\n"), s) {
 			t.Errorf("the filter did not remove %s; removed:\n%s", s, strings.Join(dropped, "\n"))
 		}
+	}
+	// What additive mode leaves is listed as outside the spec instead.
+	if len(auth.Outside) != 0 || len(add.Outside) != 1 || !strings.Contains(add.Outside[0], "column privileges") {
+		t.Errorf("outside the spec: authoritative %q, additive %q", auth.Outside, add.Outside)
 	}
 	// PUBLIC's policy is explicit: it survives the filter.
 	if !strings.Contains(statements(add), `REVOKE TEMPORARY ON DATABASE "app" FROM PUBLIC`) {

@@ -73,11 +73,11 @@ func (d *differ) columnRevoke(schema string, h *state.Schema, table, g, grantor 
 	if optionOnly {
 		what = "the grant option for " + what
 	}
-	if d.opts.Additive {
-		d.outside = append(d.outside, fmt.Sprintf("%s holds column privileges %s, granted by %s (the spec cannot declare column privileges; additive mode leaves them)",
-			grantee(g), what, ident(grantor)))
-		return
-	}
+	d.begin()
+	defer d.end()
+	d.would(mark{removal: true})
+	d.leftOutside("%s holds column privileges %s, granted by %s (the spec cannot declare column privileges; additive mode leaves them)",
+		grantee(g), what, ident(grantor))
 	cascade := false
 	if grantable {
 		var outside []string
