@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rolekeeper/rolekeeper/catalog"
 	"github.com/rolekeeper/rolekeeper/state"
 )
 
@@ -17,20 +18,11 @@ schemas: {s: {owner: o}, t: {owner: p}}
 roles: {o: {}, p: {}, a: {access: {s: readonly}}, b: {}}
 public: {temporary: false}`)
 	snap := snapshot(15)
-	addRole(snap, "o", false)
 	addRole(snap, "p", false)
 	addRole(snap, "b", false)
 	snap.Roles["pg_monitor"] = &state.Role{Name: "pg_monitor", MemberOf: map[string]state.Membership{}}
-	a := addRole(snap, "a", false)
-	a.MemberOf["pg_monitor"] = state.Membership{}
-	a.Settings["work_mem"] = []string{"1GB"}
-	sc := state.NewSchema("s", "o")
-	sc.Privileges.Add("a", "USAGE", "CREATE")
-	sc.Objects[state.Tables].Total = 1
-	sc.Objects[state.Tables].OwnedBy = map[string]int{"o": 1}
-	sc.Objects[state.Tables].Full.Add("a", "SELECT", "INSERT")
+	sc := addDrift(snap)
 	sc.Columns = []*state.ColumnGrant{{Table: "t1", Owner: "o", Grantee: "a", Grantor: "o", Privilege: "UPDATE", Columns: []string{"v"}}}
-	snap.DB.Schemas["s"] = sc
 	// Only a revoke acts as "p": revoking USAGE on t, which b may not have.
 	tc := state.NewSchema("t", "p")
 	tc.Privileges.Add("b", "USAGE")
@@ -88,4 +80,21 @@ public: {temporary: false}`)
 	if !strings.Contains(statements(add), `GRANT "o" TO "postgres"`) {
 		t.Errorf("additive plan lost the temporary membership its grants need:\n%s", statements(add))
 	}
+}
+
+// addDrift gives a snapshot what authoritative mode removes for the spec
+// "schemas: {s: {owner: o}}, roles: {o, a: {access: {s: readonly}}}": a
+// membership, a setting, CREATE on schema s and INSERT on its table.
+func addDrift(s *catalog.Snapshot) *state.Schema {
+	addRole(s, "o", false)
+	a := addRole(s, "a", false)
+	a.MemberOf["pg_monitor"] = state.Membership{}
+	a.Settings["work_mem"] = []string{"1GB"}
+	sc := state.NewSchema("s", "o")
+	sc.Privileges.Add("a", "USAGE", "CREATE")
+	sc.Objects[state.Tables].Total = 1
+	sc.Objects[state.Tables].OwnedBy = map[string]int{"o": 1}
+	sc.Objects[state.Tables].Full.Add("a", "SELECT", "INSERT")
+	s.DB.Schemas["s"] = sc
+	return sc
 }

@@ -143,19 +143,8 @@ roles: {o: {}, a: {access: {s: readonly}}, b: {access: {s: readonly}}, c: {acces
 		},
 		{
 			name: "additive mode never revokes", major: 15,
-			yaml: "mode: additive\nschemas: {s: {owner: o}}\nroles: {o: {}, a: {access: {s: readonly}}}",
-			setup: func(s *catalog.Snapshot) {
-				addRole(s, "o", false)
-				a := addRole(s, "a", false)
-				a.MemberOf["pg_monitor"] = state.Membership{}
-				a.Settings["work_mem"] = []string{"1GB"}
-				sc := state.NewSchema("s", "o")
-				sc.Privileges.Add("a", "USAGE", "CREATE")
-				sc.Objects[state.Tables].Total = 1
-				sc.Objects[state.Tables].OwnedBy = map[string]int{"o": 1}
-				sc.Objects[state.Tables].Full.Add("a", "SELECT", "INSERT")
-				s.DB.Schemas["s"] = sc
-			},
+			yaml:   "mode: additive\nschemas: {s: {owner: o}}\nroles: {o: {}, a: {access: {s: readonly}}}",
+			setup:  func(s *catalog.Snapshot) { addDrift(s) },
 			absent: []string{"REVOKE INSERT", "REVOKE CREATE", "RESET", `REVOKE "pg_monitor"`},
 		},
 		{
