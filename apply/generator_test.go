@@ -24,11 +24,19 @@ var (
 // (and the custom profile the generator declares).
 type profilePrivs struct {
 	schema, tables, sequences, functions []string
+	// allTables: the tables list is ALL, which on PostgreSQL 17+ also
+	// means MAINTAIN (README, Profiles).
+	allTables bool
 }
 
-func (p profilePrivs) kind(k string) []string {
+// kind returns the privileges p gives on objects of kind k on a server of
+// the given major version.
+func (p profilePrivs) kind(k string, major int) []string {
 	switch k {
 	case "tables":
+		if p.allTables && major >= 17 {
+			return append(slices.Clone(p.tables), "MAINTAIN")
+		}
 		return p.tables
 	case "sequences":
 		return p.sequences
@@ -43,7 +51,7 @@ var (
 		"readonly":  {schema: []string{"USAGE"}, tables: []string{"SELECT"}, sequences: []string{"SELECT"}},
 		"readwrite": {schema: []string{"USAGE"}, tables: []string{"SELECT", "INSERT", "UPDATE", "DELETE"}, sequences: []string{"USAGE", "SELECT", "UPDATE"}, functions: []string{"EXECUTE"}},
 		// The generator's own profile: ALL means every privilege of the kind.
-		"Auditor Ω": {schema: []string{"USAGE"}, tables: allTablePrivs, sequences: []string{"SELECT"}, functions: []string{"EXECUTE"}},
+		"Auditor Ω": {schema: []string{"USAGE"}, tables: allTablePrivs, allTables: true, sequences: []string{"SELECT"}, functions: []string{"EXECUTE"}},
 	}
 )
 

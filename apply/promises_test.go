@@ -20,7 +20,10 @@ import (
 // spec says for declared roles; additive mode at least that.
 func checkPromises(t *testing.T, db *pgtest.DB, s *genSpec) []string {
 	t.Helper()
-	c := &promiseChecker{t: t, db: db, s: s}
+	c := &promiseChecker{t: t, db: db, s: s, major: 16}
+	if db.Bool(t, "select current_setting('server_version_num')::int >= 170000") {
+		c.major = 17
+	}
 	c.roles()
 	c.memberships()
 	c.databasePrivileges()
@@ -35,6 +38,7 @@ type promiseChecker struct {
 	t     *testing.T
 	db    *pgtest.DB
 	s     *genSpec
+	major int // the server's major version
 	diffs []string
 }
 
@@ -280,7 +284,7 @@ func (c *promiseChecker) objects() {
 			if r.name == o.owner {
 				continue
 			}
-			want := slices.Clone(r.access[o.schema].kind(o.kind))
+			want := slices.Clone(r.access[o.schema].kind(o.kind, c.major))
 			for _, g := range r.grants {
 				if g.schema == o.schema && g.sequences == (o.kind == "sequences") && o.kind != "functions" && slices.Contains(g.objects, o.name) {
 					want = append(want, g.privileges...)
@@ -333,7 +337,7 @@ func (c *promiseChecker) defaults() {
 				for _, kind := range []string{"tables", "sequences", "functions"} {
 					var want []string
 					if creators[creator] {
-						want = r.access[name].kind(kind)
+						want = r.access[name].kind(kind, c.major)
 					}
 					c.compare(fmt.Sprintf("role %q on future %s %q creates in %q", r.name, kind, creator, name), want, have[key{creator, name, kind, r.name}])
 				}

@@ -25,7 +25,7 @@ func (d *differ) globalDefaults() {
 	for _, creator := range union(want, have) {
 		for ki, kind := range state.GlobalDefaultKinds {
 			wg, hg := want[creator][kind], have[creator][kind]
-			order := state.GlobalDefaultPrivileges[kind]
+			order := state.GlobalDefaultPrivilegesOn(kind, d.snap.Server.Major())
 			need, extra := map[string][]string{}, map[string][]string{}
 			for _, g := range union(wg, hg) {
 				if !d.managed[g] || g == creator {

@@ -45,6 +45,7 @@ func Diff(want *state.Database, snap *state.Snapshot, opts Options) *Plan {
 			}
 		}
 	}
+	d.maintainBefore17()
 	d.roles()
 	planned := d.plannedMemberships()
 	d.adminPower(planned)
@@ -87,6 +88,22 @@ func Diff(want *state.Database, snap *state.Snapshot, opts Options) *Plan {
 		p.Changes = []Change{}
 	}
 	return p
+}
+
+// maintainBefore17 refuses a spec that names the table privilege MAINTAIN
+// explicitly on a server older than PostgreSQL 17, which has no such
+// privilege. ALL is not refused: the plan compares only the privileges the
+// server knows (state.KindPrivilegesOn), so ALL means there what
+// PostgreSQL's ALL means.
+func (d *differ) maintainBefore17() {
+	major := d.snap.Server.Major()
+	if major >= state.MaintainSince {
+		return
+	}
+	for _, where := range d.want.MaintainNamed {
+		d.problem("%s names the table privilege MAINTAIN, which exists from PostgreSQL %d on and this server is PostgreSQL %d; remove MAINTAIN there (ALL includes it on servers that have it)",
+			where, state.MaintainSince, major)
+	}
 }
 
 // add plans a change. Revokes, resets and drops are removals: additive

@@ -18,12 +18,12 @@ func TestDiffDrift(t *testing.T) {
 		want    []string // statements, in order, or problems prefixed "!"
 	}{
 		{"global defaults of any creator are revoked", spec, func(db *state.Database) {
-			db.GlobalDefaultGrants("migrator", state.Tables).Add("app", "SELECT", "TRUNCATE", "MAINTAIN")
+			db.GlobalDefaultGrants("migrator", state.Tables).Add("app", "SELECT", "TRUNCATE")
 			db.GlobalDefaultGrants("legacy", state.Types).Add("app", "USAGE")
 			db.GlobalDefaultGrants("migrator", state.Tables).Add("outsider", "SELECT")
 		}, []string{
 			`ALTER DEFAULT PRIVILEGES FOR ROLE "legacy" REVOKE USAGE ON TYPES FROM "app"`,
-			`ALTER DEFAULT PRIVILEGES FOR ROLE "migrator" REVOKE SELECT, TRUNCATE, MAINTAIN ON TABLES FROM "app"`,
+			`ALTER DEFAULT PRIVILEGES FOR ROLE "migrator" REVOKE SELECT, TRUNCATE ON TABLES FROM "app"`,
 		}},
 		{"declared global defaults are granted", spec + "default_privileges:\n  migrator:\n    app: readonly\n", func(db *state.Database) {}, []string{
 			`ALTER DEFAULT PRIVILEGES FOR ROLE "migrator" GRANT SELECT ON TABLES TO "app"`,

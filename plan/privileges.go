@@ -212,7 +212,7 @@ func (d *differ) objectPrivileges(schema, schemaOwner string, kind state.ObjectK
 	if h == nil || h.Total == 0 {
 		return
 	}
-	order := state.KindPrivileges[kind]
+	order := state.KindPrivilegesOn(kind, d.snap.Server.Major())
 	wide, wideRevoke := map[string][]string{}, map[string][]string{}
 	var perObj, perObjRevoke []objectPriv
 	grantees := map[string]bool{}
@@ -431,8 +431,8 @@ func (d *differ) defaultPrivileges(w, h *state.Schema, owner string) {
 				if !d.governs(g, kind, w.Objects[kind]) {
 					continue
 				}
-				addIfAny(need, g, wg[g].Minus(hg[g], state.KindPrivileges[kind]))
-				addIfAny(extra, g, hg[g].Minus(wg[g], state.KindPrivileges[kind]))
+				addIfAny(need, g, wg[g].Minus(hg[g], state.KindPrivilegesOn(kind, d.snap.Server.Major())))
+				addIfAny(extra, g, hg[g].Minus(wg[g], state.KindPrivilegesOn(kind, d.snap.Server.Major())))
 			}
 			groups, revokes := groupByPrivs(need), groupByPrivs(extra)
 			if len(groups)+len(revokes) == 0 {

@@ -14,8 +14,14 @@ import (
 func (s *Spec) desiredGlobalDefaults(db *state.Database) {
 	for _, creator := range state.SortedKeys(s.DefaultPrivileges) {
 		for _, grantee := range state.SortedKeys(s.DefaultPrivileges[creator]) {
-			for kind, list := range s.kindLists(s.DefaultPrivileges[creator][grantee]) {
+			a := s.DefaultPrivileges[creator][grantee]
+			for kind, list := range s.kindLists(a) {
 				db.GlobalDefaultGrants(creator, kind).Add(grantee, list...)
+			}
+			if a != nil {
+				if privs := s.accessPrivileges(a); privs != nil && namesMaintain(privs.Tables) {
+					db.MaintainNamed = append(db.MaintainNamed, accessPath(a, "default_privileges."+creator+"."+grantee))
+				}
 			}
 		}
 	}
@@ -54,7 +60,7 @@ func (v *validator) globalDefaults() {
 // globalDefaultsFromState writes database-wide default privileges back as
 // default_privileges, for the roles an inspected spec declares. What the
 // spec cannot say (grants to PUBLIC or to undeclared roles, default
-// privileges on types and schemas, MAINTAIN) is returned as notes.
+// privileges on types and schemas) is returned as notes.
 func globalDefaultsFromState(db *state.Database, skip func(string) bool) (map[string]map[string]*Access, []string) {
 	var out map[string]map[string]*Access
 	var notes []string
@@ -76,14 +82,7 @@ func globalDefaultsFromState(db *state.Database, skip func(string) bool) (map[st
 					pr = &Privileges{}
 					perGrantee[grantee] = pr
 				}
-				var list []string
-				for _, x := range privs {
-					if x == "MAINTAIN" {
-						notes = append(notes, fmt.Sprintf("default privileges: MAINTAIN on tables that %s creates in any schema is granted to %s; the spec cannot say MAINTAIN", creator, grantee))
-						continue
-					}
-					list = append(list, x)
-				}
+				list := privs
 				switch kind {
 				case state.Tables:
 					pr.Tables = list

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"fmt"
 	"maps"
 	"strings"
 
@@ -49,7 +50,7 @@ func (s *Spec) Desired(database string) *state.Database {
 			np, _ := normalizePrivilege(priv, state.DatabasePrivileges)
 			db.Privileges.Add(name, expandAll(np, state.DatabasePrivileges)...)
 		}
-		for _, g := range r.Grants {
+		for i, g := range r.Grants {
 			kind, objects := state.Tables, g.Tables
 			if len(g.Sequences) > 0 {
 				kind, objects = state.Sequences, g.Sequences
@@ -57,10 +58,16 @@ func (s *Spec) Desired(database string) *state.Database {
 			sc := db.Schemas[g.Schema]
 			sc.Privileges.Add(name, "USAGE") // the objects are unreachable without it
 			sc.Objects[kind].AddNamed(name, normalizeList(g.Privileges, state.KindPrivileges[kind]), objects)
+			if kind == state.Tables && namesMaintain(g.Privileges) {
+				db.MaintainNamed = append(db.MaintainNamed, fmt.Sprintf("roles.%s.grants.%d", name, i))
+			}
 		}
 		access := s.schemaAccess(r)
 		for _, schemaName := range state.SortedKeys(access) {
 			privs := s.accessPrivileges(access[schemaName])
+			if namesMaintain(privs.Tables) {
+				db.MaintainNamed = append(db.MaintainNamed, accessPath(access[schemaName], "roles."+name+".access."+schemaName))
+			}
 			sc := db.Schemas[schemaName]
 			sc.Privileges.Add(name, normalizeList(privs.Schema, state.SchemaPrivileges)...)
 			for _, kind := range state.ObjectKinds {
@@ -220,6 +227,26 @@ func normalizeList(list, allowed []string) []string {
 		}
 	}
 	return out
+}
+
+// namesMaintain reports whether a privilege list names MAINTAIN itself
+// (ALL does not count: it means what the server's ALL means).
+func namesMaintain(list []string) bool {
+	for _, x := range list {
+		if strings.EqualFold(strings.TrimSpace(x), "MAINTAIN") {
+			return true
+		}
+	}
+	return false
+}
+
+// accessPath says where a profile name or inline set is used, naming the
+// profile when there is one.
+func accessPath(a *Access, where string) string {
+	if a.Inline == nil && a.Profile != "" {
+		return fmt.Sprintf("profile %q (used by %s)", a.Profile, where)
+	}
+	return where
 }
 
 func expandAll(p string, allowed []string) []string {

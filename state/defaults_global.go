@@ -13,14 +13,21 @@ const (
 var GlobalDefaultKinds = []ObjectKind{Tables, Sequences, Functions, Types, SchemaKinds}
 
 // GlobalDefaultPrivileges lists the privileges each kind of database-wide
-// default privileges may hold, in canonical order. MAINTAIN exists from
-// PostgreSQL 17 on: it is read and revoked, never granted by a profile.
+// default privileges may hold, in canonical order (for tables, MAINTAIN
+// only from PostgreSQL 17 on: see GlobalDefaultPrivilegesOn).
 var GlobalDefaultPrivileges = map[ObjectKind][]string{
-	Tables:      append(append([]string{}, KindPrivileges[Tables]...), "MAINTAIN"),
+	Tables:      KindPrivileges[Tables],
 	Sequences:   KindPrivileges[Sequences],
 	Functions:   KindPrivileges[Functions],
 	Types:       {"USAGE"},
 	SchemaKinds: {"USAGE", "CREATE"},
+}
+
+// GlobalDefaultPrivilegesOn returns the privileges of kind that
+// database-wide default privileges may hold on a server of the given major
+// version: GlobalDefaultPrivileges without MAINTAIN before PostgreSQL 17.
+func GlobalDefaultPrivilegesOn(kind ObjectKind, major int) []string {
+	return withoutMaintain(GlobalDefaultPrivileges[kind], major)
 }
 
 // GlobalDefaultGrants returns the database-wide default privileges (ALTER

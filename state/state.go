@@ -28,15 +28,44 @@ const (
 var ObjectKinds = []ObjectKind{Tables, Sequences, Functions}
 
 // Privileges that each kind of object accepts, in canonical order.
+// MAINTAIN (tables) exists from PostgreSQL 17 on (MaintainSince): a spec
+// may name it and ALL includes it, and the plan compares it only on a
+// server that has it (KindPrivilegesOn), so that ALL means there what
+// PostgreSQL's ALL means on the connected server.
 var (
 	DatabasePrivileges = []string{"CONNECT", "CREATE", "TEMPORARY"}
 	SchemaPrivileges   = []string{"USAGE", "CREATE"}
 	KindPrivileges     = map[ObjectKind][]string{
-		Tables:    {"SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"},
+		Tables:    {"SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER", "MAINTAIN"},
 		Sequences: {"USAGE", "SELECT", "UPDATE"},
 		Functions: {"EXECUTE"},
 	}
 )
+
+// MaintainSince is the first PostgreSQL major with the table privilege
+// MAINTAIN.
+const MaintainSince = 17
+
+// KindPrivilegesOn returns the privileges of kind that a server of the
+// given major version knows, in canonical order: KindPrivileges without
+// MAINTAIN before PostgreSQL 17.
+func KindPrivilegesOn(kind ObjectKind, major int) []string {
+	return withoutMaintain(KindPrivileges[kind], major)
+}
+
+// withoutMaintain returns privs without MAINTAIN when major predates it.
+func withoutMaintain(privs []string, major int) []string {
+	if major >= MaintainSince {
+		return privs
+	}
+	out := make([]string, 0, len(privs))
+	for _, p := range privs {
+		if p != "MAINTAIN" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
 
 // Auth is how a login role authenticates.
 type Auth string
@@ -69,6 +98,10 @@ type Database struct {
 	GlobalDefaults map[string]map[ObjectKind]Grants
 	// Public is the PUBLIC policy (desired state only).
 	Public PublicPolicy
+	// MaintainNamed says where the spec names the table privilege MAINTAIN
+	// explicitly (not through ALL), for the plan to refuse it on a server
+	// older than PostgreSQL 17 (desired state only).
+	MaintainNamed []string
 }
 
 // Role is one role and the attributes rolekeeper converges.
