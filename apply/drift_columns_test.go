@@ -41,6 +41,19 @@ func TestDriftColumnPrivileges(t *testing.T) {
 		t.Errorf("column ACLs of app.t1 after apply: %q", got)
 	}
 
+	// A longer chain inside the spec is revoked from its far end, each
+	// link as its grantor.
+	longer := mustSpec(t, strings.Replace(exampleYAML(t), "roles:\n", "roles:\n  analyst: {}\n", 1))
+	doApply(t, db, longer)
+	driftCase(t, db, longer, "SET ROLE migrator; GRANT INSERT (id) ON app.t1 TO app WITH GRANT OPTION; SET ROLE app; GRANT INSERT (id) ON app.t1 TO reporting WITH GRANT OPTION; SET ROLE reporting; GRANT INSERT (id) ON app.t1 TO analyst; RESET ROLE",
+		`REVOKE INSERT ("id") ON TABLE "app"."t1" FROM "analyst"`,
+		`REVOKE INSERT ("id") ON TABLE "app"."t1" FROM "reporting" CASCADE`,
+		`REVOKE GRANT OPTION FOR INSERT ("id") ON TABLE "app"."t1" FROM "app" CASCADE`)
+	// app may insert into the whole table: it keeps INSERT (id), without the grant option.
+	if got := columnACLs(t, db); got != "id:app=ar/migrator id:reporting=r/migrator" {
+		t.Errorf("column ACLs of app.t1 after apply: %q", got)
+	}
+
 	// Additive mode lists them outside the spec and changes nothing.
 	additive := mustSpec(t, strings.Replace(exampleYAML(t), "database: app", "database: app\nmode: additive", 1))
 	db.Exec(t, "SET ROLE migrator; GRANT UPDATE (secret) ON app.t1 TO reporting; RESET ROLE")

@@ -44,8 +44,9 @@ func (d *differ) columnPrivileges() {
 		}
 		for i, k := range keys {
 			// What a role passed on is revoked first, as that role, while
-			// it still holds the grant option (the owner's revokes last).
-			order := fmt.Sprintf("%s.tables\x00c%d%08d", name, b2i(k.grantor == h.Owner), i)
+			// it still holds the grant option: the farthest from the owner
+			// first, the owner's own revokes last.
+			order := fmt.Sprintf("%s.tables\x00c%04d%08d", name, 9999-grantDepth(h.Columns, k.table, k.grantor, h.Owner), i)
 			d.columnRevoke(name, h, k.table, k.grantee, k.grantor, k.optionOnly, groups[k], order)
 		}
 	}
@@ -117,9 +118,29 @@ func (d *differ) columnRevoke(schema string, h *state.Schema, table, g, grantor 
 		phase:   phaseRevokeObjects, order: order})
 }
 
-func b2i(b bool) int {
-	if b {
-		return 1
+// grantDepth counts the grants between a table's owner and grantor on it:
+// 0 for the owner, 1 for a role the owner granted to, and so on (the
+// longest way, stopping at cycles).
+func grantDepth(cs []*state.ColumnGrant, table, grantor, owner string) int {
+	depth := map[string]int{}
+	var walk func(role string, seen map[string]bool) int
+	walk = func(role string, seen map[string]bool) int {
+		if role == owner || seen[role] {
+			return 0
+		}
+		if n, ok := depth[role]; ok {
+			return n
+		}
+		seen[role] = true
+		n := 0
+		for _, c := range cs {
+			if c.Table == table && c.Grantee == role {
+				n = max(n, 1+walk(c.Grantor, seen))
+			}
+		}
+		delete(seen, role)
+		depth[role] = n
+		return n
 	}
-	return 0
+	return walk(grantor, map[string]bool{})
 }

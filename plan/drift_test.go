@@ -87,6 +87,18 @@ func TestDiffDrift(t *testing.T) {
 			`SET ROLE "migrator"`, `REVOKE INSERT ("id") ON TABLE "app"."t2" FROM PUBLIC`, `RESET ROLE`,
 			`SET ROLE "migrator"`, `REVOKE SELECT ("id") ON TABLE "app"."t2" FROM "app" CASCADE`, `RESET ROLE`,
 		}},
+		{"a longer column chain is revoked from its far end", spec + "  reporting: {}\n  analyst: {}\n", func(db *state.Database) {
+			db.Schemas["app"].Columns = []*state.ColumnGrant{
+				{Table: "t1", Owner: "migrator", Grantee: "reporting", Grantor: "app", Privilege: "SELECT", Grantable: true, Columns: []string{"id"}},
+				{Table: "t1", Owner: "migrator", Grantee: "app", Grantor: "migrator", Privilege: "SELECT", Grantable: true, Columns: []string{"id"}},
+				{Table: "t1", Owner: "migrator", Grantee: "analyst", Grantor: "reporting", Privilege: "SELECT", Columns: []string{"id"}},
+			}
+			db.Schemas["app"].Privileges.Add(state.Public, "USAGE")
+		}, []string{
+			`SET ROLE "reporting"`, `REVOKE SELECT ("id") ON TABLE "app"."t1" FROM "analyst"`, `RESET ROLE`,
+			`SET ROLE "app"`, `REVOKE SELECT ("id") ON TABLE "app"."t1" FROM "reporting" CASCADE`, `RESET ROLE`,
+			`SET ROLE "migrator"`, `REVOKE SELECT ("id") ON TABLE "app"."t1" FROM "app" CASCADE`, `RESET ROLE`,
+		}},
 		{"column privileges passed on outside the spec are a problem", spec, func(db *state.Database) {
 			db.Schemas["app"].Columns = []*state.ColumnGrant{
 				{Table: "t1", Owner: "migrator", Grantee: "app", Grantor: "migrator", Privilege: "SELECT", Grantable: true, Columns: []string{"id"}},
@@ -100,7 +112,7 @@ func TestDiffDrift(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			snap := snapshot(16)
-			for _, r := range []string{"app", "migrator", "reporting", "outsider", "legacy"} {
+			for _, r := range []string{"app", "migrator", "reporting", "outsider", "legacy", "analyst"} {
 				addRole(snap, r, r == "app")
 				snap.Server.AdminOf[r], snap.Server.Uses[r], snap.Server.CanSet[r] = true, true, true
 			}
