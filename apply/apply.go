@@ -178,8 +178,7 @@ func Apply(ctx context.Context, conn *pgx.Conn, want *state.Database, opts Optio
 			return &Result{Plan: p}, err
 		}
 	}
-	p.Problems = append(p.Problems, SecretProblems(ctx, opts.Secrets, want)...)
-	p.Problems = append(p.Problems, StoreProblems(opts.Secrets, p)...)
+	p.Problems = append(p.Problems, PasswordProblems(ctx, opts.Secrets, want, p)...)
 	res = &Result{Plan: p}
 	if len(p.Problems) > 0 {
 		return res, &ProblemsError{Problems: p.Problems}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rolekeeper/rolekeeper/credentials"
 	"github.com/rolekeeper/rolekeeper/plan"
+	"github.com/rolekeeper/rolekeeper/state"
 )
 
 // Secrets is where apply and rotate keep the passwords of auth: password roles.
@@ -55,6 +56,13 @@ func passwordStatement(ctx context.Context, s *Secrets, c plan.Change) (sql stri
 // noStore says what is missing when a password must be set and no secret
 // store is configured.
 const noStore = "no secret store is configured (AWS Secrets Manager needs an AWS region and credentials; locally, pass --secrets-dir DIR)"
+
+// PasswordProblems are the problems of a plan's passwords: secrets that
+// hold another user (SecretProblems) and passwords to set with no store
+// (StoreProblems). Plan, saved plans and apply report the same ones.
+func PasswordProblems(ctx context.Context, s *Secrets, want *state.Database, p *plan.Plan) []string {
+	return append(SecretProblems(ctx, s, want), StoreProblems(s, p)...)
+}
 
 // StoreProblems are the plan's password changes that cannot run because
 // no secret store is configured: a plan problem, found before anything

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/rolekeeper/rolekeeper/state"
 )
@@ -114,7 +115,7 @@ func Inspect(ctx context.Context, conn *pgx.Conn, scope Scope) (*Snapshot, error
 		// restricts custom placeholders; before, only a superuser sets
 		// non-user settings and anyone sets placeholders.
 		known, placeholder := "true", "false"
-		if major := serverMajor(conn); major >= 15 {
+		if major := ServerMajor(conn.PgConn()); major >= 15 {
 			known, placeholder = "not has_parameter_privilege(s.name, 'SET')", "not has_parameter_privilege(n, 'SET')"
 		}
 		b.Queue(fmt.Sprintf(query("restricted_settings"), known, placeholder), scope.Settings).Query(func(rows pgx.Rows) error {
@@ -311,11 +312,11 @@ func scanExtensions(rows pgx.Rows, db *state.Database) error {
 	return nil
 }
 
-// serverMajor reads the major version the server reported at start-up
+// ServerMajor reads the major version the server reported at start-up
 // ("16.4", "17.2 (Debian ...)"); 0 when unknown.
-func serverMajor(conn *pgx.Conn) int {
+func ServerMajor(c *pgconn.PgConn) int {
 	n := 0
-	for _, r := range conn.PgConn().ParameterStatus("server_version") {
+	for _, r := range c.ParameterStatus("server_version") {
 		if r < '0' || r > '9' {
 			break
 		}

@@ -72,27 +72,13 @@ func pinLaterSQL(major int) string {
 	return strings.Join(sets, "; ")
 }
 
-// serverMajor reads the major version from the server_version the server
-// reports at start-up ("16.4", "17.2 (Debian 17.2-1)"); 0 when unknown.
-func serverMajor(c *pgconn.PgConn) int {
-	v := c.ParameterStatus("server_version")
-	n := 0
-	for _, r := range v {
-		if r < '0' || r > '9' {
-			break
-		}
-		n = n*10 + int(r-'0')
-	}
-	return n
-}
-
 // pin sets the admin session's environment on a connection configuration.
 func pin(cfg *pgx.ConnConfig) {
 	for k, v := range pinned {
 		cfg.RuntimeParams[k] = v
 	}
 	cfg.AfterConnect = func(ctx context.Context, c *pgconn.PgConn) error {
-		q := pinLaterSQL(serverMajor(c))
+		q := pinLaterSQL(catalog.ServerMajor(c))
 		if q == "" {
 			return nil
 		}

@@ -57,8 +57,7 @@ func (s Session) Plan(ctx context.Context, sp *spec.Spec) (*plan.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.Problems = append(p.Problems, apply.SecretProblems(ctx, s.Secrets(), want)...)
-	p.Problems = append(p.Problems, apply.StoreProblems(s.Secrets(), p)...)
+	p.Problems = append(p.Problems, apply.PasswordProblems(ctx, s.Secrets(), want, p)...)
 	return p, nil
 }
 

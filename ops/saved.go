@@ -11,8 +11,21 @@ import (
 // SavePlan computes the plan and the saved plan that `apply FILE` (or the
 // Lambda's apply with "plan") applies exactly (docs/saved-plans.md).
 // version names the rolekeeper writing it.
+//
+// It refuses the admin's secret and reports the passwords' problems as
+// Plan does, so a saved plan shows what `apply FILE` would refuse.
 func (s Session) SavePlan(ctx context.Context, sp *spec.Spec, version string) (*plan.Saved, *plan.Plan, error) {
-	return apply.SavePlan(ctx, s.Conn, sp, version)
+	want := sp.Desired(s.Database())
+	if err := apply.RefuseAdminSecret(s.Secrets(), want); err != nil {
+		return nil, nil, err
+	}
+	saved, p, err := apply.SavePlan(ctx, s.Conn, sp, version)
+	if err != nil {
+		return nil, nil, err
+	}
+	p.Problems = append(p.Problems, apply.PasswordProblems(ctx, s.Secrets(), want, p)...)
+	saved.Plan = p.Document()
+	return saved, p, nil
 }
 
 // ApplySaved applies a saved plan as reviewed, or refuses with an
