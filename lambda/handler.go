@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -64,6 +65,9 @@ type Handler struct {
 	Out    io.Writer
 	// AWS loads the AWS configuration (default: the standard chain).
 	AWS func(ctx context.Context) (aws.Config, error)
+
+	awsOnce sync.Once
+	aws     ops.AWSLoader // AWS (or the standard chain), loaded once per execution environment
 }
 
 func (h *Handler) getenv(k string) string {
@@ -90,10 +94,14 @@ func (h *Handler) logger(ctx context.Context) *slog.Logger {
 }
 
 func (h *Handler) awsConfig(ctx context.Context) (aws.Config, error) {
-	if h.AWS != nil {
-		return h.AWS(ctx)
-	}
-	return config.LoadDefaultConfig(ctx)
+	h.awsOnce.Do(func() {
+		load := h.AWS
+		if load == nil {
+			load = func(ctx context.Context) (aws.Config, error) { return config.LoadDefaultConfig(ctx) }
+		}
+		h.aws = ops.LoadOnce(load)
+	})
+	return h.aws(ctx)
 }
 
 // Invoke implements aws-lambda-go's Handler on the raw payload, so that

@@ -340,8 +340,9 @@ func TestTemplateInfraEventFieldsInProcess(t *testing.T) {
 		env[k] = v
 	}
 	var logs strings.Builder
+	loads := 0
 	h := &lambda.Handler{Getenv: func(k string) string { return env[k] }, Out: &logs,
-		AWS: func(context.Context) (awssdk.Config, error) { return aws.Config(), nil }}
+		AWS: func(context.Context) (awssdk.Config, error) { loads++; return aws.Config(), nil }}
 	ctx := context.Background()
 	for _, ev := range []string{"manage.event.json", "check.event.json"} {
 		out, err := h.Invoke(ctx, []byte(tiFixture(t, ev)))
@@ -351,6 +352,11 @@ func TestTemplateInfraEventFieldsInProcess(t *testing.T) {
 		if ev == "check.event.json" && !strings.Contains(string(out), `"success":true`) {
 			t.Fatalf("check: %s", out)
 		}
+	}
+	// The admin's parameter, the secret store and the check's tokens of
+	// both invocations share one AWS configuration.
+	if loads != 1 {
+		t.Errorf("the AWS configuration was loaded %d times for two invocations, want once", loads)
 	}
 	for _, f := range []string{"cluster_name", "region"} {
 		if !strings.Contains(logs.String(), `"level":"DEBUG","msg":"template-infra config field not used by rolekeeper","field":"`+f+`"`) {

@@ -8,6 +8,7 @@ package ops
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -78,3 +79,26 @@ func SecretStore(ctx context.Context, dir string, load AWSLoader) (credentials.S
 
 // Tokens returns how check signs IAM tokens for auth: iam users.
 func Tokens(load AWSLoader) credentials.TokenFunc { return rdsauth.Tokens(load) }
+
+// LoadOnce returns a loader that loads the AWS configuration once and
+// then gives the same configuration (its credentials cache refreshes
+// itself): the admin's secret, the secret store and IAM tokens of one run
+// or one Lambda execution environment share it. A failed load is not
+// kept, so the next caller tries again.
+func LoadOnce(load AWSLoader) AWSLoader {
+	var mu sync.Mutex
+	var cfg *aws.Config
+	return func(ctx context.Context) (aws.Config, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if cfg != nil {
+			return *cfg, nil
+		}
+		c, err := load(ctx)
+		if err != nil {
+			return aws.Config{}, err
+		}
+		cfg = &c
+		return c, nil
+	}
+}

@@ -40,3 +40,29 @@ func TestABrokenAWSConfigurationIsAnErrorNotNoAWS(t *testing.T) {
 		t.Fatalf("the secret comes first: %v", src)
 	}
 }
+
+// TestAWSConfigurationIsLoadedOnce: the admin's secret, the store and the
+// tokens of one run share one load; a failed load is tried again.
+func TestAWSConfigurationIsLoadedOnce(t *testing.T) {
+	ctx := context.Background()
+	loads, fail := 0, true
+	load := ops.LoadOnce(func(context.Context) (aws.Config, error) {
+		loads++
+		if fail {
+			return aws.Config{}, errors.New("no credentials yet")
+		}
+		return aws.Config{Region: "eu-west-1"}, nil
+	})
+	if _, err := load(ctx); err == nil {
+		t.Fatal("the failed load was not reported")
+	}
+	fail = false
+	for i := 0; i < 3; i++ {
+		if cfg, err := load(ctx); err != nil || cfg.Region != "eu-west-1" {
+			t.Fatalf("load %d: %v %v", i, cfg.Region, err)
+		}
+	}
+	if loads != 2 {
+		t.Fatalf("loaded %d times, want 2 (the failure, then once)", loads)
+	}
+}

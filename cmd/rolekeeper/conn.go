@@ -25,6 +25,7 @@ type connFlags struct {
 	connectRetry time.Duration
 	quiet        bool // read by startProgress from the arguments
 	caBundle     string
+	awsLoad      ops.AWSLoader // see aws
 }
 
 func (c *connFlags) register(fs *flag.FlagSet) {
@@ -42,6 +43,15 @@ func (c *connFlags) register(fs *flag.FlagSet) {
 // credentials chain, AWS_ENDPOINT_URL and the per-service endpoint variables.
 func awsConfig(ctx context.Context) (aws.Config, error) { return config.LoadDefaultConfig(ctx) }
 
+// aws is the AWS configuration of this command's run, loaded once however
+// many sources (the admin's secret, the store, IAM tokens) need it.
+func (c *connFlags) aws() ops.AWSLoader {
+	if c.awsLoad == nil {
+		c.awsLoad = ops.LoadOnce(awsConfig)
+	}
+	return c.awsLoad
+}
+
 // admin says where the admin password comes from.
 func (c *connFlags) admin() ops.AdminCredential {
 	return ops.AdminCredential{Secret: c.adminSecret, SSMParameter: c.adminParam, IAM: c.adminIAM}
@@ -51,7 +61,7 @@ func (c *connFlags) options(database string) connect.Options {
 	return connect.Options{
 		DSN:      c.dsn,
 		Database: database,
-		Admin:    c.admin().Source(awsConfig),
+		Admin:    c.admin().Source(c.aws()),
 		RetryFor: c.connectRetry,
 	}
 }
@@ -71,6 +81,6 @@ func (c *connFlags) connect(ctx context.Context, database string) (*pgx.Conn, er
 // (the directory when given, else Secrets Manager when an AWS region is
 // configured) and how IAM tokens are signed.
 func (c *connFlags) session(ctx context.Context, conn *pgx.Conn) (ops.Session, error) {
-	store, err := ops.SecretStore(ctx, c.secretsDir, awsConfig)
-	return ops.Session{Conn: conn, Store: store, Tokens: ops.Tokens(awsConfig), AdminSecrets: c.admin().SecretIDs()}, err
+	store, err := ops.SecretStore(ctx, c.secretsDir, c.aws())
+	return ops.Session{Conn: conn, Store: store, Tokens: ops.Tokens(c.aws()), AdminSecrets: c.admin().SecretIDs()}, err
 }
