@@ -3,6 +3,8 @@ package catalog
 import (
 	"fmt"
 	"strings"
+
+	"github.com/rolekeeper/rolekeeper/state"
 )
 
 // PostgreSQL prints an ACL entry as grantee=privileges/grantor, with an
@@ -11,44 +13,20 @@ import (
 // * when held with grant option). Casting aclitem[] to text[] and parsing
 // here is about fifteen times faster than aclexplode on the server, which
 // matters for tables with a thousand grantees.
-var privLetters = [128]string{
-	'r': "SELECT", 'w': "UPDATE", 'a': "INSERT", 'd': "DELETE", 'D': "TRUNCATE",
-	'x': "REFERENCES", 't': "TRIGGER", 'X': "EXECUTE", 'U': "USAGE", 'C': "CREATE",
-	'c': "CONNECT", 'T': "TEMPORARY", 's': "SET", 'A': "ALTER SYSTEM", 'm': "MAINTAIN",
-}
-
-// privBits maps each privilege letter to a bit.
-var privBits = func() (b [128]uint32) {
-	for i, l := range "rwadDxtXUCcTsAm" {
+//
+// The privilege letters and their bits are state.PrivLetters: an entry's
+// letters parse straight into a state.PrivSet.
+var privBits = func() (b [128]state.PrivSet) {
+	for i, l := range state.PrivLetters {
 		b[l] = 1 << i
 	}
 	return b
 }()
 
-// bitNames lists the privilege name of each bit.
-var bitNames = func() (n [15]string) {
-	for i, l := range "rwadDxtXUCcTsAm" {
-		n[i] = privLetters[l]
-	}
-	return n
-}()
-
 // aclEntry is one grantee's privileges in an ACL ("" is PUBLIC).
 type aclEntry struct {
 	grantee string
-	privs   uint32
-}
-
-// names returns the privilege names of a bit set, in bit order.
-func privNames(bits uint32) []string {
-	var out []string
-	for i := 0; bits != 0; i++ {
-		if bits&1 != 0 {
-			out = append(out, bitNames[i])
-		}
-		bits >>= 1
-	}
-	return out
+	privs   state.PrivSet
 }
 
 // splitArray splits the text form of a PostgreSQL array ("{a,"b c"}")
@@ -115,7 +93,7 @@ func parseACLInterned(items []string, names map[string]string) ([]aclEntry, erro
 				names[grantee] = grantee
 			}
 		}
-		var bits uint32
+		var bits state.PrivSet
 		for _, c := range rest[1:] {
 			if c == '/' {
 				break

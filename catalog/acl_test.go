@@ -31,8 +31,8 @@ func TestParseACL(t *testing.T) {
 		t.Fatalf("got %d entries: %+v", len(got), got)
 	}
 	for i, w := range want {
-		if got[i].grantee != w.grantee || strings.Join(privNames(got[i].privs), ",") != w.privs {
-			t.Errorf("entry %d: got %q %v, want %q %s", i, got[i].grantee, privNames(got[i].privs), w.grantee, w.privs)
+		if got[i].grantee != w.grantee || strings.Join(got[i].privs.Names(), ",") != w.privs {
+			t.Errorf("entry %d: got %q %v, want %q %s", i, got[i].grantee, got[i].privs.Names(), w.grantee, w.privs)
 		}
 	}
 	if _, err := parseACL([]string{`"unterminated=r/x`}); err == nil {

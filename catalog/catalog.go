@@ -241,7 +241,7 @@ func addACL(grants state.Grants, acl []string, owner, what string) error {
 	}
 	for _, e := range entries {
 		if e.grantee != owner {
-			grants.Add(publicName(e.grantee), privNames(e.privs)...)
+			grants.AddSet(publicName(e.grantee), e.privs)
 		}
 	}
 	return nil

@@ -13,7 +13,7 @@ import (
 // granted it, so both show as a '*' in the ACL text).
 type chainEntry struct {
 	grantee, grantor string // "" grantee: PUBLIC
-	privs, options   uint32
+	privs, options   state.PrivSet
 	byOwner          bool
 }
 
@@ -22,8 +22,8 @@ type chainEntry struct {
 // grant option. only maps each grantee to the privileges it holds from
 // other grantors alone: those are not counted as held, so that a wanted
 // privilege is granted by the owner and the other grant revoked.
-func parseChains(items []string, owner string) (chains []chainEntry, only map[string]uint32, err error) {
-	fromOwner, fromOthers := map[string]uint32{}, map[string]uint32{}
+func parseChains(items []string, owner string) (chains []chainEntry, only map[string]state.PrivSet, err error) {
+	fromOwner, fromOthers := map[string]state.PrivSet{}, map[string]state.PrivSet{}
 	for _, item := range items {
 		grantee, rest, err := parseName(item)
 		if err != nil || !strings.HasPrefix(rest, "=") {
@@ -37,7 +37,7 @@ func parseChains(items []string, owner string) (chains []chainEntry, only map[st
 		if err != nil {
 			return nil, nil, errACLEntry(item)
 		}
-		var privs, options uint32
+		var privs, options state.PrivSet
 		letters := rest[1:slash]
 		for i := 0; i < len(letters); i++ {
 			c := letters[i]
@@ -62,7 +62,7 @@ func parseChains(items []string, owner string) (chains []chainEntry, only map[st
 			chains = append(chains, chainEntry{grantee, grantor, privs, options, byOwner})
 		}
 	}
-	only = map[string]uint32{}
+	only = map[string]state.PrivSet{}
 	for g, bits := range fromOthers {
 		if rest := bits &^ fromOwner[g]; rest != 0 {
 			only[g] = rest
@@ -86,7 +86,7 @@ func fillChains(og *state.ObjectGrants, groups []*objectGroup) {
 			c := idx[e]
 			if c == nil {
 				c = &state.Chain{Grantee: publicName(e.grantee), Grantor: e.grantor, ByOwner: e.byOwner,
-					Privileges: privNames(e.privs), GrantOptions: privNames(e.options)}
+					Privileges: e.privs.Names(), GrantOptions: e.options.Names()}
 				idx[e] = c
 				keys = append(keys, e)
 			}

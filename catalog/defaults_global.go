@@ -30,7 +30,7 @@ func scanGlobalDefaults(rows pgx.Rows, db *state.Database, keep func(string) boo
 		}
 		for _, e := range entries {
 			if e.grantee != creator && keep(e.grantee) {
-				db.GlobalDefaultGrants(creator, kind).Add(publicName(e.grantee), privNames(e.privs)...)
+				db.GlobalDefaultGrants(creator, kind).AddSet(publicName(e.grantee), e.privs)
 			}
 		}
 		return nil

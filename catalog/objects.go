@@ -21,7 +21,7 @@ type objectGroup struct {
 }
 
 // privsOf returns a grantee's privileges in the group.
-func (g *objectGroup) privsOf(grantee string) uint32 {
+func (g *objectGroup) privsOf(grantee string) state.PrivSet {
 	i := sort.Search(len(g.entries), func(i int) bool { return g.entries[i].grantee >= grantee })
 	if i < len(g.entries) && g.entries[i].grantee == grantee {
 		return g.entries[i].privs
@@ -84,7 +84,7 @@ func (r *objectReader) group(owner, acl string) (*objectGroup, error) {
 		return nil, err
 	}
 	g := &objectGroup{owner: owner, entries: entries[:0]}
-	var only map[string]uint32
+	var only map[string]state.PrivSet
 	if strings.IndexByte(acl, '*') >= 0 {
 		if g.chains, only, err = parseChains(items, owner); err != nil {
 			return nil, err
@@ -119,14 +119,14 @@ func fillObjectGrants(og *state.ObjectGrants, groups []*objectGroup, named bool)
 	og.OwnedBy = map[string]int{}
 	type gp struct {
 		grantee string
-		bit     uint32
+		bit     state.PrivSet
 	}
 	counts := map[gp]int{}
 	for _, g := range groups {
 		og.Total += g.count
 		og.OwnedBy[g.owner] += g.count
 		for _, e := range g.entries {
-			for b := uint32(1); b != 0 && b <= e.privs; b <<= 1 {
+			for b := state.PrivSet(1); b != 0 && b <= e.privs; b <<= 1 {
 				if e.privs&b != 0 {
 					counts[gp{e.grantee, b}] += g.count
 				}
@@ -135,11 +135,11 @@ func fillObjectGrants(og *state.ObjectGrants, groups []*objectGroup, named bool)
 	}
 	var partial []gp
 	for key, n := range counts {
-		priv := privNames(key.bit)[0]
 		if n >= og.Total-og.OwnedBy[key.grantee] {
-			og.Full.Add(key.grantee, priv)
+			og.Full.AddSet(key.grantee, key.bit)
 			continue
 		}
+		priv := key.bit.Name()
 		if og.Partial == nil {
 			og.Partial = map[string]state.PartialSet{}
 		}
@@ -163,7 +163,7 @@ func fillObjectGrants(og *state.ObjectGrants, groups []*objectGroup, named bool)
 	}
 	sort.Strings(og.Names)
 	for _, key := range partial {
-		p := og.Partial[key.grantee][privNames(key.bit)[0]]
+		p := og.Partial[key.grantee][key.bit.Name()]
 		for _, g := range groups {
 			has := g.privsOf(key.grantee)&key.bit != 0
 			if has == p.HasListed && (has || g.owner != key.grantee) {

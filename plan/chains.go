@@ -76,7 +76,7 @@ func (d *differ) chain(schema string, kind state.ObjectKind, og *state.ObjectGra
 	if cascade {
 		stmt += " CASCADE"
 	}
-	if h := d.have.Schemas[schema]; h != nil && c.Grantor != h.Owner && !h.Privileges[c.Grantor]["USAGE"] && !h.Privileges[state.Public]["USAGE"] && !d.superRole(c.Grantor) {
+	if h := d.have.Schemas[schema]; h != nil && c.Grantor != h.Owner && !h.Privileges[c.Grantor].Has("USAGE") && !h.Privileges[state.Public].Has("USAGE") && !d.superRole(c.Grantor) {
 		d.problem("%s holds %s, granted by %q, which may no longer use schema %q, so rolekeeper cannot revoke it as %q; revoke it by hand as a superuser",
 			grantee(c.Grantee), what, c.Grantor, schema, c.Grantor)
 		return

@@ -58,7 +58,7 @@ func coversTable(tables *state.ObjectGrants, c *state.ColumnGrant) bool {
 	if tables == nil {
 		return false
 	}
-	return tables.Full[c.Grantee][c.Privilege] || tables.Named[c.Grantee][c.Privilege][c.Table]
+	return tables.Full[c.Grantee].Has(c.Privilege) || tables.Named[c.Grantee][c.Privilege][c.Table]
 }
 
 func (d *differ) columnRevoke(schema string, h *state.Schema, table, g, grantor string, optionOnly bool, cs []*state.ColumnGrant, order string) {
@@ -97,7 +97,7 @@ func (d *differ) columnRevoke(schema string, h *state.Schema, table, g, grantor 
 			return
 		}
 	}
-	if grantor != h.Owner && !h.Privileges[grantor]["USAGE"] && !h.Privileges[state.Public]["USAGE"] && !d.superRole(grantor) {
+	if grantor != h.Owner && !h.Privileges[grantor].Has("USAGE") && !h.Privileges[state.Public].Has("USAGE") && !d.superRole(grantor) {
 		d.problem("%s holds column privileges %s, granted by %q, which may no longer use schema %q, so rolekeeper cannot revoke them as %q; revoke them by hand as a superuser",
 			grantee(g), what, grantor, schema, grantor)
 		return

@@ -129,9 +129,7 @@ func TestDiffDrift(t *testing.T) {
 			// What the spec grants is already there: only the drift differs.
 			for _, k := range state.ObjectKinds {
 				for g, ps := range want.Schemas["app"].Objects[k].Full {
-					for p := range ps {
-						sc.Objects[k].Full.Add(g, p)
-					}
+					sc.Objects[k].Full.AddSet(g, ps)
 				}
 			}
 			c.arrange(snap.DB)

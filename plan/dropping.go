@@ -101,7 +101,7 @@ func (d *differ) reassignRights(role, target string) (before, after []string) {
 func (d *differ) createAtDrop(target string, in state.ObjectsIn) bool {
 	ws := d.want.Schemas[in.Schema]
 	if ws != nil && d.managed[target] {
-		if ws.Privileges[target]["CREATE"] {
+		if ws.Privileges[target].Has("CREATE") {
 			return true
 		}
 		if !d.opts.Additive {

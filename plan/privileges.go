@@ -28,7 +28,7 @@ func (d *differ) database() {
 		if x.want == nil {
 			continue
 		}
-		has := d.have.Privileges[state.Public][x.priv]
+		has := d.have.Privileges[state.Public].Has(x.priv)
 		if *x.want && !has {
 			need[state.Public] = append(need[state.Public], x.priv)
 		}
@@ -172,7 +172,7 @@ func (d *differ) publicSchema() {
 	if want == nil || h == nil {
 		return
 	}
-	has := h.Privileges[state.Public]["CREATE"]
+	has := h.Privileges[state.Public].Has("CREATE")
 	need, extra := map[string][]string{}, map[string][]string{}
 	if *want && !has {
 		need[state.Public] = []string{"CREATE"}
@@ -213,6 +213,10 @@ func (d *differ) objectPrivileges(schema, schemaOwner string, kind state.ObjectK
 		return
 	}
 	order := state.KindPrivilegesOn(kind, d.snap.Server.Major())
+	orderBits := make([]state.PrivSet, len(order))
+	for i, p := range order {
+		orderBits[i] = state.PrivOf(p)
+	}
 	wide, wideRevoke := map[string][]string{}, map[string][]string{}
 	var perObj, perObjRevoke []objectPriv
 	grantees := map[string]bool{}
@@ -231,8 +235,12 @@ func (d *differ) objectPrivileges(schema, schemaOwner string, kind state.ObjectK
 		if !d.governs(g, kind, w) || h.OwnedBy[g] == h.Total {
 			continue
 		}
-		for _, p := range order {
-			wanted, full := w.Full[g][p], h.Full[g][p]
+		wantFull, hasFull := w.Full[g], h.Full[g]
+		if wantFull == hasFull && h.Partial[g] == nil && w.Named[g] == nil {
+			continue // the common case: nothing to do for this grantee
+		}
+		for i, p := range order {
+			wanted, full := wantFull&orderBits[i] != 0, hasFull&orderBits[i] != 0
 			partial := h.Partial[g][p]
 			named := w.Named[g][p]
 			// Routines are always granted and revoked schema-wide.
@@ -522,9 +530,7 @@ func ownerDefaults(defaults map[string]map[state.ObjectKind]state.Grants, owner 
 	for kind, g := range out[owner] {
 		merged[kind] = state.Grants{}
 		for grantee, privs := range g {
-			for p := range privs {
-				merged[kind].Add(grantee, p)
-			}
+			merged[kind].AddSet(grantee, privs)
 		}
 	}
 	for kind, g := range byKind {
@@ -532,11 +538,8 @@ func ownerDefaults(defaults map[string]map[state.ObjectKind]state.Grants, owner 
 			merged[kind] = state.Grants{}
 		}
 		for grantee, privs := range g {
-			if grantee == owner {
-				continue
-			}
-			for p := range privs {
-				merged[kind].Add(grantee, p)
+			if grantee != owner {
+				merged[kind].AddSet(grantee, privs)
 			}
 		}
 	}

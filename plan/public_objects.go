@@ -18,5 +18,5 @@ func (d *differ) governs(g string, kind state.ObjectKind, want *state.ObjectGran
 	if kind == state.Tables || kind == state.Sequences {
 		return true
 	}
-	return want != nil && len(want.Full[state.Public]) > 0
+	return want != nil && want.Full[state.Public] != 0
 }

@@ -69,7 +69,7 @@ func globalDefaultsFromState(db *state.Database, skip func(string) bool) (map[st
 		perGrantee := map[string]*Privileges{}
 		for _, kind := range state.GlobalDefaultKinds {
 			for _, grantee := range state.SortedKeys(byKind[kind]) {
-				privs := byKind[kind][grantee].Minus(nil, state.GlobalDefaultPrivileges[kind])
+				privs := byKind[kind][grantee].Minus(0, state.GlobalDefaultPrivileges[kind])
 				declared := grantee != state.Public && !skip(grantee) && db.Roles[grantee] != nil
 				expressible := kind == state.Tables || kind == state.Sequences || kind == state.Functions
 				if !declared || !expressible {

@@ -28,10 +28,10 @@ func TestDefaultPrivilegesExpand(t *testing.T) {
 	}
 	db := s.Desired("app")
 	got := db.GlobalDefaults["migrator"]
-	if strings.Join(got[state.Tables]["app"].Minus(nil, state.KindPrivileges[state.Tables]), ",") != "SELECT,INSERT,UPDATE,DELETE" ||
-		strings.Join(got[state.Functions]["app"].Minus(nil, state.KindPrivileges[state.Functions]), ",") != "EXECUTE" ||
-		strings.Join(got[state.Tables]["ro"].Minus(nil, state.KindPrivileges[state.Tables]), ",") != "SELECT" ||
-		len(got[state.Sequences]["ro"]) != 0 {
+	if strings.Join(got[state.Tables]["app"].Minus(0, state.KindPrivileges[state.Tables]), ",") != "SELECT,INSERT,UPDATE,DELETE" ||
+		strings.Join(got[state.Functions]["app"].Minus(0, state.KindPrivileges[state.Functions]), ",") != "EXECUTE" ||
+		strings.Join(got[state.Tables]["ro"].Minus(0, state.KindPrivileges[state.Tables]), ",") != "SELECT" ||
+		got[state.Sequences]["ro"] != 0 {
 		t.Fatalf("default_privileges expanded to %v", got)
 	}
 }

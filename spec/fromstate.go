@@ -73,12 +73,12 @@ func FromState(db *state.Database, skip func(string) bool) (*Spec, []string) {
 				out.AllowAdminRoles = true
 			}
 		}
-		for _, p := range db.Privileges[name].Minus(nil, state.DatabasePrivileges) {
+		for _, p := range db.Privileges[name].Minus(0, state.DatabasePrivileges) {
 			if p != "CONNECT" || !r.Login {
 				out.DatabasePrivileges = append(out.DatabasePrivileges, p)
 			}
 		}
-		if r.Login && !db.Privileges[name]["CONNECT"] {
+		if r.Login && !db.Privileges[name].Has("CONNECT") {
 			notes = append(notes, "role "+name+" may log in but has no CONNECT on the database: the spec grants it")
 		}
 		for _, schema := range state.SortedKeys(db.Schemas) {
@@ -93,10 +93,10 @@ func FromState(db *state.Database, skip func(string) bool) (*Spec, []string) {
 		s.Roles[name] = out
 	}
 	pub := &Public{}
-	connect, temp := db.Privileges[state.Public]["CONNECT"], db.Privileges[state.Public]["TEMPORARY"]
+	connect, temp := db.Privileges[state.Public].Has("CONNECT"), db.Privileges[state.Public].Has("TEMPORARY")
 	pub.Connect, pub.Temporary = &connect, &temp
 	if ps := db.Schemas["public"]; ps != nil {
-		create := ps.Privileges[state.Public]["CREATE"]
+		create := ps.Privileges[state.Public].Has("CREATE")
 		pub.CreateInPublicSchema = &create
 	}
 	s.Public = pub
@@ -127,10 +127,10 @@ func FromState(db *state.Database, skip func(string) bool) (*Spec, []string) {
 // name when one matches exactly.
 func accessOf(sc *state.Schema, role string) *Access {
 	p := &Privileges{
-		Schema:    sc.Privileges[role].Minus(nil, state.SchemaPrivileges),
-		Tables:    sc.Objects[state.Tables].Full[role].Minus(nil, state.KindPrivileges[state.Tables]),
-		Sequences: sc.Objects[state.Sequences].Full[role].Minus(nil, state.KindPrivileges[state.Sequences]),
-		Functions: sc.Objects[state.Functions].Full[role].Minus(nil, state.KindPrivileges[state.Functions]),
+		Schema:    sc.Privileges[role].Minus(0, state.SchemaPrivileges),
+		Tables:    sc.Objects[state.Tables].Full[role].Minus(0, state.KindPrivileges[state.Tables]),
+		Sequences: sc.Objects[state.Sequences].Full[role].Minus(0, state.KindPrivileges[state.Sequences]),
+		Functions: sc.Objects[state.Functions].Full[role].Minus(0, state.KindPrivileges[state.Functions]),
 	}
 	// Default privileges the owner set count too: in an empty schema they
 	// are all there is to read.
@@ -151,14 +151,7 @@ func accessOf(sc *state.Schema, role string) *Access {
 }
 
 func mergePrivs(have []string, more state.PrivSet, order []string) []string {
-	set := state.PrivSet{}
-	for _, p := range have {
-		set[p] = true
-	}
-	for p := range more {
-		set[p] = true
-	}
-	return set.Minus(nil, order)
+	return (state.PrivsOf(have...) | more).Minus(0, order)
 }
 
 func samePrivileges(a, b *Privileges) bool {

@@ -43,7 +43,7 @@ roles:
 	if web.Alternate != "web_clone" || clone.Alternate != "web" || db.Roles["solo"].Alternate != "" || db.Roles["solo_clone"] != nil {
 		t.Fatalf("pairs: web %q, clone %q", web.Alternate, clone.Alternate)
 	}
-	if !db.Privileges["web_clone"]["CONNECT"] {
+	if !db.Privileges["web_clone"].Has("CONNECT") {
 		t.Fatal("the clone may not connect")
 	}
 }

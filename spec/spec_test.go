@@ -117,21 +117,21 @@ roles:
 	}
 	db := s.Desired("app")
 	app := db.Schemas["app"]
-	if got := app.Objects[state.Tables].Full["app"].Minus(nil, state.KindPrivileges[state.Tables]); strings.Join(got, ",") != "SELECT,INSERT,UPDATE,DELETE" {
+	if got := app.Objects[state.Tables].Full["app"].Minus(0, state.KindPrivileges[state.Tables]); strings.Join(got, ",") != "SELECT,INSERT,UPDATE,DELETE" {
 		t.Errorf("readwrite tables = %v", got)
 	}
-	if got := app.Objects[state.Tables].Full["audit"].Minus(nil, state.KindPrivileges[state.Tables]); strings.Join(got, ",") != "SELECT,REFERENCES" {
+	if got := app.Objects[state.Tables].Full["audit"].Minus(0, state.KindPrivileges[state.Tables]); strings.Join(got, ",") != "SELECT,REFERENCES" {
 		t.Errorf("custom profile tables = %v", got)
 	}
 	for _, creator := range []string{"migrator", "etl"} {
-		if !app.Defaults[creator][state.Tables]["app"]["INSERT"] {
+		if !app.Defaults[creator][state.Tables]["app"].Has("INSERT") {
 			t.Errorf("default privileges for %s's tables miss app INSERT", creator)
 		}
 	}
-	if !db.Privileges["app"]["CONNECT"] || db.Privileges["etl"]["CONNECT"] {
+	if !db.Privileges["app"].Has("CONNECT") || db.Privileges["etl"].Has("CONNECT") {
 		t.Errorf("CONNECT goes to login roles only: %v", db.Privileges)
 	}
-	if !db.Privileges["audit"]["TEMPORARY"] {
+	if !db.Privileges["audit"].Has("TEMPORARY") {
 		t.Errorf("database_privileges not expanded: %v", db.Privileges)
 	}
 	if _, ok := db.Roles["app"].MemberOf[state.IAMRole]; ok {
@@ -256,7 +256,7 @@ func TestAccessOwnedByIsAccessOnEachOwnedSchema(t *testing.T) {
 	if !reflect.DeepEqual(g, e) {
 		t.Fatalf("access_owned_by differs from access on each schema:\n%+v\n%+v", g.Schemas, e.Schemas)
 	}
-	if len(g.Schemas["d"].Privileges["r"]) != 0 || len(g.Schemas["a"].Privileges["r"]) == 0 {
+	if g.Schemas["d"].Privileges["r"] != 0 || g.Schemas["a"].Privileges["r"] == 0 {
 		t.Fatalf("unexpected schema privileges: %+v", g.Schemas)
 	}
 }

@@ -8,7 +8,10 @@
 // not per object, so a schema of 20,000 tables compares in constant work.
 package state
 
-import "sort"
+import (
+	"math/bits"
+	"sort"
+)
 
 // Public is the grantee name used for the PUBLIC pseudo-role.
 const Public = "PUBLIC"
@@ -303,25 +306,89 @@ func (g Grants) Add(grantee string, privs ...string) {
 	if len(privs) == 0 {
 		return
 	}
-	s := g[grantee]
-	if s == nil {
-		s = PrivSet{}
-		g[grantee] = s
-	}
-	for _, p := range privs {
-		s[p] = true
+	g[grantee] |= PrivsOf(privs...)
+}
+
+// AddSet grants the privileges of set to grantee (nothing when set is empty).
+func (g Grants) AddSet(grantee string, set PrivSet) {
+	if set != 0 {
+		g[grantee] |= set
 	}
 }
 
-// PrivSet is a set of privilege names (upper case).
-type PrivSet map[string]bool
+// PrivSet is a set of privileges, one bit each: a grantee's privileges
+// fit in one word, so a schema of a thousand grantees is one map of
+// words rather than a thousand maps of names. The bits follow the letters
+// of PostgreSQL's ACL text (PrivLetters), so an ACL item parses straight
+// into a set.
+type PrivSet uint32
+
+// PrivLetters lists, in bit order, the letter of each privilege in
+// PostgreSQL's ACL text (acldefault, aclitem::text): bit i of a PrivSet is
+// the privilege written PrivLetters[i], named PrivNames[i].
+const PrivLetters = "rwadDxtXUCcTsAm"
+
+// PrivNames names the privilege of each bit of a PrivSet.
+var PrivNames = [len(PrivLetters)]string{
+	"SELECT", "UPDATE", "INSERT", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER",
+	"EXECUTE", "USAGE", "CREATE", "CONNECT", "TEMPORARY", "SET", "ALTER SYSTEM", "MAINTAIN",
+}
+
+// PrivOf returns the bit of one privilege name (upper case, as in
+// PrivNames). It panics on any other name: every name reaching the model
+// was checked against the privilege lists above, so another one is a bug.
+func PrivOf(name string) PrivSet {
+	for i, n := range PrivNames {
+		if n == name {
+			return 1 << i
+		}
+	}
+	panic("state: unknown privilege " + name)
+}
+
+// PrivsOf returns the set of the privileges named.
+func PrivsOf(names ...string) PrivSet {
+	var s PrivSet
+	for _, n := range names {
+		s |= PrivOf(n)
+	}
+	return s
+}
+
+// Has reports whether s holds the privilege named.
+func (s PrivSet) Has(name string) bool { return s&PrivOf(name) != 0 }
+
+// Names returns the privileges of s in bit order.
+func (s PrivSet) Names() []string {
+	var out []string
+	for i := 0; s != 0; i++ {
+		if s&1 != 0 {
+			out = append(out, PrivNames[i])
+		}
+		s >>= 1
+	}
+	return out
+}
+
+// Name returns the name of the lowest privilege of s ("" when s is empty):
+// the name of a set of one.
+func (s PrivSet) Name() string {
+	if s == 0 {
+		return ""
+	}
+	return PrivNames[bits.TrailingZeros32(uint32(s))]
+}
 
 // Minus returns the privileges in s that are not in other, in the canonical
 // order given by order.
 func (s PrivSet) Minus(other PrivSet, order []string) []string {
+	rest := s &^ other
+	if rest == 0 {
+		return nil
+	}
 	var out []string
 	for _, p := range order {
-		if s[p] && !other[p] {
+		if rest.Has(p) {
 			out = append(out, p)
 		}
 	}

@@ -279,17 +279,17 @@ func (c *checker) schema(ctx context.Context, s *state.Schema) {
 			continue
 		}
 		if conn == nil {
-			if c.noLogin[name] && len(s.Privileges[name]) > 0 {
+			if c.noLogin[name] && s.Privileges[name] != 0 {
 				c.skipped(name, fmt.Sprintf("uses schema %s as granted", quote(s.Name)))
 			}
 			continue
 		}
 		granted := s.Objects[state.Tables].Full[name]
 		seq := s.Objects[state.Sequences].Full[name]
-		if len(granted) > 0 || len(seq) > 0 || len(s.Privileges[name]) > 0 {
-			c.report.add(c.tablePrivileges(ctx, conn, name, table, granted, seq, s.Privileges[name]["USAGE"]))
+		if granted != 0 || seq != 0 || s.Privileges[name] != 0 {
+			c.report.add(c.tablePrivileges(ctx, conn, name, table, granted, seq, s.Privileges[name].Has("USAGE")))
 		}
-		if !s.Privileges[name]["CREATE"] && r.Login {
+		if !s.Privileges[name].Has("CREATE") && r.Login {
 			c.report.add(c.refusedCreate(ctx, conn, name, s.Name))
 		}
 		if named := s.Objects[state.Tables].Named[name]["SELECT"]; len(named) > 0 {
@@ -335,9 +335,9 @@ func (c *checker) tablePrivileges(ctx context.Context, conn *pgx.Conn, role, tab
 	}
 	var allowed, refused, wrong []string
 	for i, t := range tries {
-		want := usage && granted[t.priv]
+		want := usage && granted.Has(t.priv)
 		if t.priv == "INSERT" {
-			want = want && (seq["USAGE"] || seq["UPDATE"])
+			want = want && (seq.Has("USAGE") || seq.Has("UPDATE"))
 		}
 		sp := fmt.Sprintf("sp%d", i)
 		if _, err := tx.Exec(ctx, "SAVEPOINT "+sp); err != nil {
