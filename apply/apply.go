@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/rolekeeper/rolekeeper/catalog"
+	"github.com/rolekeeper/rolekeeper/connect/pin"
 	"github.com/rolekeeper/rolekeeper/plan"
 	"github.com/rolekeeper/rolekeeper/progress"
 	"github.com/rolekeeper/rolekeeper/state"
@@ -126,10 +127,25 @@ func Plan(ctx context.Context, conn *pgx.Conn, want *state.Database, opts plan.O
 func begin(ctx context.Context, conn *pgx.Conn, opts Options) error {
 	q := fmt.Sprintf("BEGIN READ WRITE ISOLATION LEVEL READ COMMITTED; SET LOCAL statement_timeout = %d; SET LOCAL lock_timeout = %d; SELECT pg_advisory_xact_lock(%d); SET LOCAL lock_timeout = %d; SET LOCAL statement_timeout = %d",
 		opts.WaitTimeout.Milliseconds(), opts.WaitTimeout.Milliseconds(), LockKey, opts.LockTimeout.Milliseconds(), opts.StatementTimeout.Milliseconds())
+	// The session's pinned settings that wait for its first statement
+	// (package connect) go first, in this round trip. They become part of
+	// this transaction: rollback runs them again before the next statement.
+	if pins := pin.Take(conn.PgConn()); pins != nil {
+		q = pin.SQL(pins) + "; " + q
+	}
 	if _, err := conn.PgConn().Exec(ctx, q).ReadAll(); err != nil {
 		rollback(conn)
 		return fmt.Errorf("take the rolekeeper lock: %w%s", err, lockHint(err, "another rolekeeper run", opts.WaitTimeout))
 	}
+	return nil
+}
+
+// commit commits the transaction begin opened.
+func commit(ctx context.Context, conn *pgx.Conn) error {
+	if _, err := conn.PgConn().Exec(ctx, "COMMIT").ReadAll(); err != nil {
+		return err
+	}
+	pin.Done(conn.PgConn())
 	return nil
 }
 
@@ -190,7 +206,7 @@ func Apply(ctx context.Context, conn *pgx.Conn, want *state.Database, opts Optio
 		return res, err
 	}
 	progress.Report(ctx, "committing")
-	if _, err := conn.PgConn().Exec(ctx, "COMMIT").ReadAll(); err != nil {
+	if err := commit(ctx, conn); err != nil {
 		return res, fmt.Errorf("apply: commit: %w; the server %s", err, res.rolledBack())
 	}
 	committed = true
@@ -274,4 +290,5 @@ func rollback(conn *pgx.Conn) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	conn.PgConn().Exec(ctx, "ROLLBACK").ReadAll()
+	pin.Undo(conn.PgConn())
 }

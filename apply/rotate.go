@@ -116,7 +116,7 @@ func rotateOne(ctx context.Context, conn *pgx.Conn, store credentials.Store, w *
 		rollback(conn)
 		return r, fmt.Errorf("rotate %s: set the new password: %w; the server keeps the old one, which the secret still holds as current", w.Name, err)
 	}
-	if _, err := conn.PgConn().Exec(ctx, "COMMIT").ReadAll(); err != nil {
+	if err := commit(ctx, conn); err != nil {
 		return r, fmt.Errorf("rotate %s: commit: %w; rerun rotate: it finds which password the server uses", w.Name, err)
 	}
 	if err := store.Promote(ctx, w.PasswordSecret, pending.ID); err != nil {

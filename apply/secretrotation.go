@@ -235,7 +235,7 @@ func (r *rotation) set(ctx context.Context) error {
 		rollback(r.conn)
 		return fmt.Errorf("set the pending password of %q: %w; the server keeps the old one", p.Secret.Username, err)
 	}
-	if _, err := r.conn.PgConn().Exec(ctx, "COMMIT").ReadAll(); err != nil {
+	if err := commit(ctx, r.conn); err != nil {
 		return fmt.Errorf("commit the password of %q: %w; Secrets Manager retries the step", p.Secret.Username, err)
 	}
 	r.res.Outcome = "set"

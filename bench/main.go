@@ -233,8 +233,8 @@ func (h *harness) scenario(ctx context.Context, sc *scenario) error {
 	if nm.c.Writes > 0 {
 		h.failures = append(h.failures, fmt.Sprintf("%s: the no-op apply sent %d writes", sc.name, nm.c.Writes))
 	}
-	if sc.name == "S" && nm.c.RoundTrips > 5 {
-		h.failures = append(h.failures, fmt.Sprintf("S: the no-op apply took %d round trips (at most 5)", nm.c.RoundTrips))
+	if sc.name == "S" && nm.c.RoundTrips > 3 {
+		h.failures = append(h.failures, fmt.Sprintf("S: the no-op apply took %d round trips (at most 3)", nm.c.RoundTrips))
 	}
 	pm, err := h.runMedian(append([]string{"plan"}, args...))
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/rolekeeper/rolekeeper/connect/pin"
 	"github.com/rolekeeper/rolekeeper/state"
 )
 
@@ -68,6 +69,12 @@ func Inspect(ctx context.Context, conn *pgx.Conn, scope Scope) (*Snapshot, error
 	}
 
 	b := &pgx.Batch{}
+	// The session's pinned settings that had to wait for its first
+	// statement (package connect) go first, in this round trip.
+	pins := pin.Take(conn.PgConn())
+	for _, q := range pins {
+		b.Queue(q)
+	}
 	b.Queue(query("server")).QueryRow(func(row pgx.Row) error {
 		s := &snap.Server
 		var searchPath string
@@ -140,7 +147,15 @@ func Inspect(ctx context.Context, conn *pgx.Conn, scope Scope) (*Snapshot, error
 	if len(scope.Dropping) > 0 {
 		b.Queue(query("dropping"), scope.Dropping, scope.ReassignTo).Query(func(rows pgx.Rows) error { return scanDropping(rows, snap) })
 	}
-	if err := conn.SendBatch(ctx, b).Close(); err != nil {
+	err := conn.SendBatch(ctx, b).Close()
+	if pins != nil {
+		if err != nil {
+			pin.Undo(conn.PgConn())
+		} else {
+			pin.Done(conn.PgConn())
+		}
+	}
+	if err != nil {
 		return nil, fmt.Errorf("inspect catalog: %w", err)
 	}
 	db.Name = snap.Server.Database

@@ -43,6 +43,9 @@ type Options struct {
 	// embedded Amazon RDS CAs (--ca-bundle, ROLEKEEPER_CA_BUNDLE, the
 	// Terraform module's ca_bundle_pem), for CAs the embedded bundle lacks.
 	CABundle []byte
+	// Dial opens the network connection (nil: pgx's own); tests count
+	// round trips with it.
+	Dial pgconn.DialFunc
 }
 
 // Config builds the connection configuration. Passwords are set on the
@@ -66,6 +69,9 @@ func Config(opts Options) (*pgx.ConnConfig, error) {
 		cfg.RuntimeParams = map[string]string{}
 	}
 	cfg.RuntimeParams["application_name"] = "rolekeeper"
+	if opts.Dial != nil {
+		cfg.DialFunc = opts.Dial
+	}
 	pin(cfg)
 	if !rootCertGiven(opts.DSN) {
 		if err := useRDSRoots(tlsConfigs(cfg.Fallbacks, cfg.TLSConfig), opts.CABundle); err != nil {
@@ -140,6 +146,10 @@ func connectRetrying(ctx context.Context, cfg *pgx.ConnConfig, opts Options) (*p
 	backoff := 500 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		conn, err := pgx.ConnectConfig(ctx, cfg)
+		if err != nil && unknownPinned(err) {
+			withoutUnknownPinned(cfg)
+			conn, err = pgx.ConnectConfig(ctx, cfg)
+		}
 		if err == nil {
 			return conn, nil
 		}
@@ -172,6 +182,7 @@ const (
 	sqlstateInvalidAuthorization = "28000"
 	sqlstateInvalidPassword      = "28P01"
 	sqlstateInvalidCatalogName   = "3D000"
+	sqlstateUndefinedObject      = "42704" // also: unrecognized configuration parameter
 )
 
 // retryable reports failures that may pass by waiting, and only those: a

@@ -2,13 +2,14 @@ package connect
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/rolekeeper/rolekeeper/catalog"
+	sessionpin "github.com/rolekeeper/rolekeeper/connect/pin"
 )
 
 // pinned are the settings of the admin session that change what a
@@ -46,9 +47,19 @@ var pinned = map[string]string{
 	"client_min_messages":                 "notice",
 }
 
-// pinnedLater are settings that exist only from a major version on: a
-// start-up packet naming a setting the server does not know is refused, so
-// these are set by one statement right after the connection opens, on the
+// pinnedIfKnown are pinned in the start-up packet too, but exist only
+// from a major version on: a server that does not know one refuses the
+// start-up packet, and the connection is opened again without them
+// (PostgreSQL 13: one more connection attempt). idle_session_timeout
+// cannot wait for the session's first statement: it acts on an idle
+// session, before any statement.
+var pinnedIfKnown = map[string]string{
+	"idle_session_timeout": "0", // 14+
+}
+
+// pinnedLater are settings that exist only from a major version on and
+// act only inside a transaction or on CREATE ROLE: they are set with the
+// session's first statement, in its round trip (package pin), on the
 // servers that have them. transaction_timeout comes first, so that a tiny
 // one set by someone else cannot end that very statement.
 var pinnedLater = []struct {
@@ -56,20 +67,19 @@ var pinnedLater = []struct {
 	name, value string
 }{
 	{17, "transaction_timeout", "0"},
-	{14, "idle_session_timeout", "0"},
 	{16, "createrole_self_grant", "''"}, // else the admin becomes a member of every role it creates
 }
 
-// pinLaterSQL returns the statement that sets pinnedLater on a server of
-// the given major version ("" when there is nothing to set).
-func pinLaterSQL(major int) string {
+// pinLater returns the statements that set pinnedLater on a server of
+// the given major version (none when there is nothing to set).
+func pinLater(major int) []string {
 	var sets []string
 	for _, p := range pinnedLater {
 		if major >= p.major {
 			sets = append(sets, "SET "+p.name+" = "+p.value)
 		}
 	}
-	return strings.Join(sets, "; ")
+	return sets
 }
 
 // pin sets the admin session's environment on a connection configuration.
@@ -77,15 +87,35 @@ func pin(cfg *pgx.ConnConfig) {
 	for k, v := range pinned {
 		cfg.RuntimeParams[k] = v
 	}
+	for k, v := range pinnedIfKnown {
+		cfg.RuntimeParams[k] = v
+	}
 	cfg.AfterConnect = func(ctx context.Context, c *pgconn.PgConn) error {
-		q := pinLaterSQL(catalog.ServerMajor(c))
-		if q == "" {
-			return nil
-		}
-		if _, err := c.Exec(ctx, q).ReadAll(); err != nil {
-			return fmt.Errorf("pin the session's settings: %w", err)
-		}
+		sessionpin.Set(c, pinLater(catalog.ServerMajor(c)))
 		return nil
+	}
+	cfg.Tracer = sessionpin.Tracer{}
+}
+
+// unknownPinned reports a start-up packet refused for naming one of
+// pinnedIfKnown, which the server does not have.
+func unknownPinned(err error) bool {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != sqlstateUndefinedObject {
+		return false
+	}
+	for k := range pinnedIfKnown {
+		if strings.Contains(pgErr.Message, `"`+k+`"`) {
+			return true
+		}
+	}
+	return false
+}
+
+// withoutUnknownPinned leaves pinnedIfKnown out of cfg's start-up packet.
+func withoutUnknownPinned(cfg *pgx.ConnConfig) {
+	for k := range pinnedIfKnown {
+		delete(cfg.RuntimeParams, k)
 	}
 }
 
@@ -96,6 +126,7 @@ func UserConfig(base *pgx.ConnConfig, user, password, application string) *pgx.C
 	cfg := base.Copy()
 	cfg.User, cfg.Password = user, password
 	cfg.AfterConnect = nil
+	cfg.Tracer = nil
 	cfg.RuntimeParams = map[string]string{"application_name": application}
 	return cfg
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/rolekeeper/rolekeeper/connect/pin"
+
 	"github.com/rolekeeper/rolekeeper/credentials"
 )
 
@@ -26,6 +28,10 @@ const throwawayLife = 10 * time.Minute
 
 // createMarked runs a CREATE statement and marks what it made, atomically.
 func createMarked(ctx context.Context, conn *pgx.Conn, create, comment string) error {
+	// Sent below pgx's tracer: the session's pins go first (package pin).
+	if err := pin.Flush(ctx, conn.PgConn()); err != nil {
+		return err
+	}
 	_, err := conn.PgConn().Exec(ctx, create+"; COMMENT ON "+comment+" IS '"+leftoverMark+"'").ReadAll()
 	return err
 }

@@ -1,0 +1,97 @@
+package connect_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/rolekeeper/rolekeeper/catalog"
+	"github.com/rolekeeper/rolekeeper/connect"
+	"github.com/rolekeeper/rolekeeper/internal/pgtest"
+)
+
+// foreignTimeouts are settings someone else may give the admin role that
+// would end its idle session (14+), make it a member of every role it
+// creates (16+) or end its transactions after 1 ms (17+).
+func foreignTimeouts(t *testing.T, db *pgtest.DB) {
+	major := pgtest.Server.Major
+	if major >= 14 {
+		db.Exec(t, "ALTER ROLE postgres IN DATABASE app SET idle_session_timeout = 100")
+	}
+	if major >= 16 {
+		db.Exec(t, "ALTER ROLE postgres IN DATABASE app SET createrole_self_grant = 'set, inherit'")
+	}
+	if major >= 17 {
+		db.Exec(t, "ALTER ROLE postgres IN DATABASE app SET transaction_timeout = 1")
+	}
+}
+
+// expectPinned fails unless the session's settings are the pinned ones.
+func expectPinned(t *testing.T, ctx context.Context, show func(name string) string) {
+	t.Helper()
+	major := pgtest.Server.Major
+	want := map[string]string{"search_path": catalog.SearchPath}
+	if major >= 14 {
+		want["idle_session_timeout"] = "0"
+	}
+	if major >= 16 {
+		want["createrole_self_grant"] = ""
+	}
+	if major >= 17 {
+		want["transaction_timeout"] = "0"
+	}
+	for name, v := range want {
+		if got := show(name); got != v {
+			t.Errorf("%s is %q, want %q", name, got, v)
+		}
+	}
+}
+
+// TestPinnedSettingsRideOnTheFirstStatement: the settings a start-up
+// packet cannot carry on every major run before anything else, in the
+// round trip of the inspection when it comes first (one round trip in
+// all), in one of their own before any other first statement, and the
+// session survives an idle gap longer than the idle_session_timeout
+// someone set on the admin role.
+func TestPinnedSettingsRideOnTheFirstStatement(t *testing.T) {
+	db := pgtest.Fresh(t)
+	foreignTimeouts(t, db)
+	ctx := context.Background()
+	deferred := 0
+	if pgtest.Server.Major >= 16 {
+		deferred = 1
+	}
+	for _, first := range []string{"inspection", "query"} {
+		t.Run(first, func(t *testing.T) {
+			var rt pgtest.RoundTrips
+			conn, err := connect.Connect(ctx, connect.Options{DSN: db.DSN, Dial: rt.Dial})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close(ctx)
+			time.Sleep(300 * time.Millisecond) // longer than the idle_session_timeout set above
+			rt.Take()
+			show := func(name string) string {
+				var v string
+				if err := conn.QueryRow(ctx, "SELECT current_setting($1)", name).Scan(&v); err != nil {
+					t.Fatalf("show %s: %v", name, err)
+				}
+				return v
+			}
+			if first == "inspection" {
+				if _, err := catalog.Inspect(ctx, conn, catalog.Scope{}); err != nil {
+					t.Fatal(err)
+				}
+				if n := rt.Take(); n != 1 {
+					t.Errorf("the inspection with the pinned settings took %d round trips, want 1", n)
+				}
+			} else {
+				show("search_path")
+				if n := rt.Take(); n != 1+deferred {
+					t.Errorf("the first query took %d round trips, want %d", n, 1+deferred)
+				}
+			}
+			expectPinned(t, ctx, show)
+		})
+	}
+}
