@@ -79,8 +79,9 @@ func parseACL(items []string) ([]aclEntry, error) {
 // names (when not nil) so that a million entries hold a thousand names.
 func parseACLInterned(items []string, names map[string]string) ([]aclEntry, error) {
 	out := make([]aclEntry, 0, len(items))
-	idx := make(map[string]int, len(items))
-	for _, item := range items {
+	var firstGrantor string
+	oneGrantor := true
+	for i, item := range items {
 		grantee, rest, err := parseName(item)
 		if err != nil || !strings.HasPrefix(rest, "=") {
 			return nil, fmt.Errorf("cannot read ACL entry %q", item)
@@ -94,22 +95,43 @@ func parseACLInterned(items []string, names map[string]string) ([]aclEntry, erro
 			}
 		}
 		var bits state.PrivSet
-		for _, c := range rest[1:] {
+		slash := len(rest)
+		for j := 1; j < len(rest); j++ {
+			c := rest[j]
 			if c == '/' {
+				slash = j
 				break
 			}
 			if c < 128 {
 				bits |= privBits[c]
 			}
 		}
-		if i, ok := idx[grantee]; ok {
-			out[i].privs |= bits
-			continue
+		grantor := rest[min(slash+1, len(rest)):] // as written: compared, not read
+		if i == 0 {
+			firstGrantor = grantor
+		} else if grantor != firstGrantor {
+			oneGrantor = false
 		}
-		idx[grantee] = len(out)
 		out = append(out, aclEntry{grantee, bits})
 	}
-	return out, nil
+	if oneGrantor {
+		// PostgreSQL keeps one entry per grantee and grantor: with one
+		// grantor (the usual case: the owner granted them all), the
+		// grantees are distinct already.
+		return out, nil
+	}
+	// Entries for the same grantee from several grantors are merged.
+	idx := make(map[string]int, len(out))
+	merged := out[:0]
+	for _, e := range out {
+		if i, ok := idx[e.grantee]; ok {
+			merged[i].privs |= e.privs
+			continue
+		}
+		idx[e.grantee] = len(merged)
+		merged = append(merged, e)
+	}
+	return merged, nil
 }
 
 // parseName reads a possibly double-quoted name at the start of s.

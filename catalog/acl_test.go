@@ -59,3 +59,15 @@ func TestSplitArray(t *testing.T) {
 		t.Fatal("an unterminated element was accepted")
 	}
 }
+
+// TestParseACLMergesGrantorsWithSlashes: grantors whose names end alike
+// after a slash are still told apart, so one grantee's entries merge.
+func TestParseACLMergesGrantorsWithSlashes(t *testing.T) {
+	got, err := parseACL([]string{`b=a/"g/1"`, `c=r/"g/1"`, `b=d/"h/1"`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].grantee != "b" || strings.Join(got[0].privs.Names(), ",") != "INSERT,DELETE" || got[1].grantee != "c" {
+		t.Fatalf("got %+v", got)
+	}
+}

@@ -247,28 +247,36 @@ func granteeFilter(names []string) func(string) bool {
 	return func(g string) bool { return g == "" || set[g] }
 }
 
-// addACL adds the privileges of an ACL to grants, leaving out the owner's
-// own (implicit) entry.
-func addACL(grants state.Grants, acl []string, owner, what string) error {
-	entries, err := parseACL(acl)
+// aclGrants parses the text of an ACL (aclitem[]::text) into grants, the
+// owner's own (implicit) entry left out, in a map sized for the ACL.
+func aclGrants(acl, owner, what string) (state.Grants, error) {
+	items, err := splitArray(acl)
 	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
+	entries, err := parseACL(items)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	grants := make(state.Grants, len(entries))
 	for _, e := range entries {
 		if e.grantee != owner {
 			grants.AddSet(publicName(e.grantee), e.privs)
 		}
 	}
-	return nil
+	return grants, nil
 }
 
 func scanDatabase(row pgx.Row, db *state.Database) error {
-	var owner string
-	var acl []string
+	var owner, acl string
 	if err := row.Scan(&owner, &acl); err != nil {
 		return fmt.Errorf("database privileges: %w", err)
 	}
-	return addACL(db.Privileges, acl, owner, "database privileges")
+	grants, err := aclGrants(acl, owner, "database privileges")
+	if err == nil {
+		db.Privileges = grants
+	}
+	return err
 }
 
 func scanDatabaseSettings(rows pgx.Rows, db *state.Database) error {
@@ -285,12 +293,13 @@ func scanDatabaseSettings(rows pgx.Rows, db *state.Database) error {
 }
 
 func scanSchemas(rows pgx.Rows, db *state.Database) error {
-	var name, owner string
-	var acl []string
+	var name, owner, acl string
 	_, err := pgx.ForEachRow(rows, []any{&name, &owner, &acl}, func() error {
 		sc := state.NewSchema(name, owner)
 		db.Schemas[name] = sc
-		return addACL(sc.Privileges, acl, owner, "schema "+name)
+		grants, err := aclGrants(acl, owner, "schema "+name)
+		sc.Privileges = grants
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("schemas: %w", err)
@@ -299,15 +308,20 @@ func scanSchemas(rows pgx.Rows, db *state.Database) error {
 }
 
 func scanDefaults(rows pgx.Rows, db *state.Database) error {
-	var creator, schema, objtype string
-	var acl []string
+	var creator, schema, objtype, acl string
 	_, err := pgx.ForEachRow(rows, []any{&creator, &schema, &objtype, &acl}, func() error {
 		sc := db.Schemas[schema]
 		if sc == nil {
 			return nil
 		}
 		kind := map[string]state.ObjectKind{"r": state.Tables, "S": state.Sequences, "f": state.Functions}[objtype]
-		return addACL(sc.DefaultGrants(creator, kind), acl, "\x00", "default privileges in "+schema)
+		grants, err := aclGrants(acl, "\x00", "default privileges in "+schema)
+		if err != nil {
+			return err
+		}
+		sc.DefaultGrants(creator, kind) // creates the creator's entry
+		sc.Defaults[creator][kind] = grants
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("default privileges: %w", err)

@@ -17,14 +17,17 @@ var globalDefaultKinds = map[string]state.ObjectKind{
 // own entry is left out (it is implicit), as are object types rolekeeper
 // does not know (large objects, from PostgreSQL 18).
 func scanGlobalDefaults(rows pgx.Rows, db *state.Database, keep func(string) bool) error {
-	var creator, objtype string
-	var acl []string
+	var creator, objtype, acl string
 	_, err := pgx.ForEachRow(rows, []any{&creator, &objtype, &acl}, func() error {
 		kind, ok := globalDefaultKinds[objtype]
 		if !ok {
 			return nil
 		}
-		entries, err := parseACL(acl)
+		items, err := splitArray(acl)
+		if err != nil {
+			return fmt.Errorf("default privileges of %s: %w", creator, err)
+		}
+		entries, err := parseACL(items)
 		if err != nil {
 			return fmt.Errorf("default privileges of %s: %w", creator, err)
 		}

@@ -30,6 +30,10 @@ func (s *Spec) Desired(database string) *state.Database {
 			}
 		}
 	}
+	// A profile is used by many roles on many schemas: its privileges are
+	// expanded once, as are each schema's creators.
+	sets := privilegeSets{}
+	creators := map[string][]string{}
 	for _, name := range state.SortedKeys(s.Schemas) {
 		sc := s.Schemas[name]
 		owner := ""
@@ -64,18 +68,22 @@ func (s *Spec) Desired(database string) *state.Database {
 		}
 		access := s.schemaAccess(r)
 		for _, schemaName := range state.SortedKeys(access) {
-			privs := s.accessPrivileges(access[schemaName])
-			if namesMaintain(privs.Tables) {
+			set := sets.of(s.accessPrivileges(access[schemaName]))
+			if set.maintain {
 				db.MaintainNamed = append(db.MaintainNamed, accessPath(access[schemaName], "roles."+name+".access."+schemaName))
 			}
 			sc := db.Schemas[schemaName]
-			sc.Privileges.Add(name, normalizeList(privs.Schema, state.SchemaPrivileges)...)
-			for _, kind := range state.ObjectKinds {
-				list := normalizeList(privs.kind(kind), state.KindPrivileges[kind])
-				sc.Objects[kind].Full.Add(name, list...)
-				for _, creator := range s.creators(schemaName) {
+			sc.Privileges.AddSet(name, set.schema)
+			cs, ok := creators[schemaName]
+			if !ok {
+				cs = s.creators(schemaName)
+				creators[schemaName] = cs
+			}
+			for ki, kind := range state.ObjectKinds {
+				sc.Objects[kind].Full.AddSet(name, set.kinds[ki])
+				for _, creator := range cs {
 					if creator != name {
-						sc.DefaultGrants(creator, kind).Add(name, list...)
+						sc.DefaultGrants(creator, kind).AddSet(name, set.kinds[ki])
 					}
 				}
 			}
@@ -205,6 +213,30 @@ func (s *Spec) accessPrivileges(a *Access) *Privileges {
 	}
 	p, _ := s.profile(a.Profile)
 	return p
+}
+
+// accessSet is a privilege set of the spec (a profile or an inline set)
+// as bit masks: on the schema, and on each of state.ObjectKinds.
+type accessSet struct {
+	schema   state.PrivSet
+	kinds    []state.PrivSet // by index in state.ObjectKinds
+	maintain bool            // names MAINTAIN on tables (namesMaintain)
+}
+
+// privilegeSets expands each privilege set of the spec once.
+type privilegeSets map[*Privileges]*accessSet
+
+func (m privilegeSets) of(p *Privileges) *accessSet {
+	if a := m[p]; a != nil {
+		return a
+	}
+	a := &accessSet{schema: state.PrivsOf(normalizeList(p.Schema, state.SchemaPrivileges)...), maintain: namesMaintain(p.Tables),
+		kinds: make([]state.PrivSet, len(state.ObjectKinds))}
+	for i, kind := range state.ObjectKinds {
+		a.kinds[i] = state.PrivsOf(normalizeList(p.kind(kind), state.KindPrivileges[kind])...)
+	}
+	m[p] = a
+	return a
 }
 
 func (p *Privileges) kind(k state.ObjectKind) []string {

@@ -61,6 +61,9 @@ func withoutMaintain(privs []string, major int) []string {
 	if major >= MaintainSince {
 		return privs
 	}
+	if n := len(privs); n > 0 && privs[n-1] == "MAINTAIN" {
+		return privs[: n-1 : n-1] // MAINTAIN comes last: no copy (planning asks for this per grantee)
+	}
 	out := make([]string, 0, len(privs))
 	for _, p := range privs {
 		if p != "MAINTAIN" {
