@@ -8,8 +8,6 @@ import (
 	"testing"
 
 	"github.com/rolekeeper/rolekeeper/apply"
-	"github.com/rolekeeper/rolekeeper/connect"
-	"github.com/rolekeeper/rolekeeper/dirstore"
 	"github.com/rolekeeper/rolekeeper/internal/pgtest"
 	"github.com/rolekeeper/rolekeeper/ops"
 	"github.com/rolekeeper/rolekeeper/spec"
@@ -47,12 +45,7 @@ func benchL(b *testing.B) (ops.Session, *spec.Spec, *pgtest.DB) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	conn, err := connect.Connect(context.Background(), connect.Options{DSN: db.DSN})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { conn.Close(context.Background()) })
-	sess := ops.Session{Conn: conn, Store: dirstore.Store{Dir: b.TempDir()}}
+	sess := session(b, db)
 	if _, err := sess.Apply(context.Background(), sp, apply.Options{}); err != nil {
 		b.Fatal(err)
 	}

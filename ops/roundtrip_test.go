@@ -18,7 +18,7 @@ import (
 )
 
 // session connects as the RDS-shaped master, with a directory for secrets.
-func session(t *testing.T, db *pgtest.DB) ops.Session {
+func session(t testing.TB, db *pgtest.DB) ops.Session {
 	t.Helper()
 	conn, err := connect.Connect(context.Background(), connect.Options{DSN: db.DSN})
 	if err != nil {
