@@ -13,7 +13,15 @@ func (s *Spec) Additive() bool { return s.Mode == "additive" }
 
 // Desired expands a valid spec into the state the database should reach.
 // database is the name of the database when the spec does not give one.
+// For a multi-database spec it is the database to expand (the first one
+// when the spec does not list it).
 func (s *Spec) Desired(database string) *state.Database {
+	if s.MultiDatabase() {
+		if _, ok := s.Databases[database]; !ok {
+			database = s.DatabaseNames()[0]
+		}
+		return s.ForDatabase(database).Desired(database)
+	}
 	if s.Database != "" {
 		database = s.Database
 	}

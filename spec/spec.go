@@ -30,6 +30,13 @@ type Spec struct {
 	// PRIVILEGES FOR ROLE creator, without IN SCHEMA): creator -> grantee
 	// -> a profile or privilege lists.
 	DefaultPrivileges map[string]map[string]*Access `yaml:"default_privileges,omitempty" json:"default_privileges,omitempty"`
+	// Databases declares several databases of the cluster in one file:
+	// name -> what belongs to that database. Roles stay cluster-wide under
+	// roles; their access in a database is under databases.<name>.roles.
+	// A spec with databases has no top-level database, schemas,
+	// extensions, public, database_settings or default_privileges
+	// (docs/several-databases.md).
+	Databases map[string]*DatabaseSpec `yaml:"databases,omitempty" json:"databases,omitempty"`
 }
 
 // Schema is one managed schema.

@@ -198,6 +198,8 @@ func TestSchemaCoversEveryField(t *testing.T) {
 	check("public", doc.Defs["public"].Properties, reflect.TypeOf(Public{}))
 	check("extension", doc.Defs["extension"].Properties, reflect.TypeOf(Extension{}))
 	check("grant", doc.Defs["grant"].Properties, reflect.TypeOf(Grant{}))
+	check("database", doc.Defs["database"].Properties, reflect.TypeOf(DatabaseSpec{}))
+	check("databaseRole", doc.Defs["databaseRole"].Properties, reflect.TypeOf(DatabaseRole{}))
 }
 
 func TestSizeLimitAndAliasesAreBounded(t *testing.T) {

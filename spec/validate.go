@@ -41,6 +41,9 @@ func p(parts ...string) []string { return parts }
 // validate checks everything that can be checked without a database. The
 // order of the errors is deterministic.
 func (s *Spec) validate() Errors {
+	if s.MultiDatabase() {
+		return s.validateDatabases()
+	}
 	v := &validator{s: s}
 	if s.Version != 0 && s.Version != 1 {
 		v.add(p("version"), "unsupported version %d; this rolekeeper reads version 1", s.Version)

@@ -1,0 +1,184 @@
+package spec
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/rolekeeper/rolekeeper/state"
+)
+
+// DatabaseSpec is what one database of a multi-database spec holds: its
+// schemas, privileges and settings, and what each cluster-wide role may do
+// in it.
+type DatabaseSpec struct {
+	// Schemas the file manages in this database, by name.
+	Schemas map[string]*Schema `yaml:"schemas,omitempty" json:"schemas,omitempty"`
+	// Roles gives declared roles their access in this database.
+	Roles map[string]*DatabaseRole `yaml:"roles,omitempty" json:"roles,omitempty"`
+	// Extensions to create in this database.
+	Extensions Extensions `yaml:"extensions,omitempty" json:"extensions,omitempty"`
+	// Public is the policy for the PUBLIC pseudo-role in this database.
+	Public *Public `yaml:"public,omitempty" json:"public,omitempty"`
+	// DatabaseSettings are set with ALTER DATABASE ... SET.
+	DatabaseSettings map[string]Setting `yaml:"database_settings,omitempty" json:"database_settings,omitempty"`
+	// DefaultPrivileges are this database's database-wide default privileges.
+	DefaultPrivileges map[string]map[string]*Access `yaml:"default_privileges,omitempty" json:"default_privileges,omitempty"`
+}
+
+// DatabaseRole is the part of a role that belongs to one database; the
+// fields mean what the role fields of the same names mean.
+type DatabaseRole struct {
+	Access             map[string]*Access `yaml:"access,omitempty" json:"access,omitempty"`
+	AccessOwnedBy      map[string]*Access `yaml:"access_owned_by,omitempty" json:"access_owned_by,omitempty"`
+	Grants             []*Grant           `yaml:"grants,omitempty" json:"grants,omitempty"`
+	DatabasePrivileges []string           `yaml:"database_privileges,omitempty" json:"database_privileges,omitempty"`
+	// Settings are the role's settings in this database (ALTER ROLE ... IN DATABASE).
+	Settings map[string]Setting `yaml:"settings,omitempty" json:"settings,omitempty"`
+}
+
+// perDatabaseRoleFields are the role fields that belong to one database;
+// in a spec with databases they are given under databases.<name>.roles.
+var perDatabaseRoleFields = []string{"access", "access_owned_by", "grants", "database_privileges", "settings"}
+
+// perDatabaseTopFields are the top-level fields that belong to one
+// database; in a spec with databases they are given under databases.<name>.
+var perDatabaseTopFields = []string{"database", "schemas", "extensions", "public", "database_settings", "default_privileges"}
+
+// MultiDatabase reports whether the spec declares several databases
+// (the databases field) rather than one.
+func (s *Spec) MultiDatabase() bool { return len(s.Databases) > 0 }
+
+// DatabaseNames returns the databases of a multi-database spec in the
+// order rolekeeper works on them: sorted by name (bytewise), so the order
+// never depends on the file's layout. Nil for a one-database spec.
+func (s *Spec) DatabaseNames() []string {
+	if !s.MultiDatabase() {
+		return nil
+	}
+	return state.SortedKeys(s.Databases)
+}
+
+// ForDatabase returns the one-database spec that database of a
+// multi-database spec amounts to: the cluster-wide roles with their
+// access in that database, the profiles and mode, and that database's
+// schemas, privileges and settings. Password roles without a
+// password_secret keep one secret for the cluster,
+// rolekeeper/<first database>/<role>, whichever database is worked on.
+// The spec returned shares maps with s; do not change it.
+func (s *Spec) ForDatabase(database string) *Spec {
+	d := s.Databases[database]
+	if d == nil {
+		d = &DatabaseSpec{}
+	}
+	out := &Spec{
+		Version:           s.Version,
+		Database:          database,
+		Mode:              s.Mode,
+		Profiles:          s.Profiles,
+		Schemas:           d.Schemas,
+		Extensions:        d.Extensions,
+		Public:            d.Public,
+		DatabaseSettings:  d.DatabaseSettings,
+		DefaultPrivileges: d.DefaultPrivileges,
+		Roles:             make(map[string]*Role, len(s.Roles)),
+	}
+	first := ""
+	if names := s.DatabaseNames(); len(names) > 0 {
+		first = names[0]
+	}
+	for name, r := range s.Roles {
+		if r == nil {
+			r = &Role{}
+		}
+		c := *r
+		if c.Auth == "password" && c.PasswordSecret == "" && c.State != "absent" {
+			c.PasswordSecret = DefaultSecretName(first, name)
+		}
+		if dr := d.Roles[name]; dr != nil {
+			c.Access, c.AccessOwnedBy, c.Grants = dr.Access, dr.AccessOwnedBy, dr.Grants
+			c.DatabasePrivileges, c.Settings = dr.DatabasePrivileges, dr.Settings
+		}
+		out.Roles[name] = &c
+	}
+	return out
+}
+
+// validateDatabases checks a multi-database spec: nothing of one database
+// at the top level, roles' per-database fields only under databases, and
+// each database's one-database spec valid, its errors named where they
+// are in the file.
+func (s *Spec) validateDatabases() Errors {
+	v := &validator{s: s}
+	top := map[string]bool{
+		"database": s.Database != "", "schemas": s.Schemas != nil, "extensions": s.Extensions != nil,
+		"public": s.Public != nil, "database_settings": s.DatabaseSettings != nil, "default_privileges": s.DefaultPrivileges != nil,
+	}
+	for _, f := range perDatabaseTopFields {
+		if top[f] {
+			v.add(p(f), "a spec with databases gives %s per database: move it under databases.<name>.%s (or drop databases to describe one database)", f, f)
+		}
+	}
+	for _, name := range state.SortedKeys(s.Roles) {
+		r := s.Roles[name]
+		if r == nil {
+			continue
+		}
+		set := map[string]bool{"access": r.Access != nil, "access_owned_by": r.AccessOwnedBy != nil, "grants": r.Grants != nil,
+			"database_privileges": r.DatabasePrivileges != nil, "settings": r.Settings != nil}
+		for _, f := range perDatabaseRoleFields {
+			if set[f] {
+				v.add(p("roles", name, f), "a spec with databases gives a role's %s per database: move it under databases.<name>.roles.%s.%s", f, name, f)
+			}
+		}
+	}
+	for _, db := range s.DatabaseNames() {
+		v.identifier(p("databases", db), db)
+		d := s.Databases[db]
+		if d == nil {
+			continue
+		}
+		for _, role := range state.SortedKeys(d.Roles) {
+			r, declared := s.Roles[role]
+			switch {
+			case !declared:
+				v.add(p("databases", db, "roles", role), "role %q is not declared under roles; roles are cluster-wide: declare it there, and give it access here%s", role, DidYouMean(role, state.SortedKeys(s.Roles)))
+			case r != nil && r.State == "absent":
+				v.add(p("databases", db, "roles", role), "role %q is declared absent; it has no access in any database", role)
+			}
+		}
+	}
+	if len(v.errs) > 0 {
+		return v.errs
+	}
+	seen := map[string]bool{}
+	for _, db := range s.DatabaseNames() {
+		for _, e := range s.ForDatabase(db).validate() {
+			e.path = databasePath(db, e.path)
+			e.Field = strings.Join(e.path, ".")
+			if key := e.Field + "\x00" + e.Msg; !seen[key] {
+				seen[key] = true
+				v.errs = append(v.errs, e)
+			}
+		}
+	}
+	return v.errs
+}
+
+// databasePath maps the path of an error in database's one-database
+// spec to where the field is in the multi-database file.
+func databasePath(database string, path []string) []string {
+	if len(path) == 0 {
+		return path
+	}
+	if slices.Contains(perDatabaseTopFields, path[0]) {
+		if path[0] == "database" {
+			return []string{"databases", database}
+		}
+		return append([]string{"databases", database}, path...)
+	}
+	if path[0] == "roles" && len(path) >= 3 && slices.Contains(perDatabaseRoleFields, path[2]) {
+		return append([]string{"databases", database, "roles"}, path[1:]...)
+	}
+	return path
+}
+

@@ -1,0 +1,98 @@
+package spec
+
+import (
+	"strings"
+	"testing"
+)
+
+const twoDatabases = `roles:
+  migrator: {auth: iam}
+  app: {auth: iam}
+  analyst: {auth: password}
+databases:
+  b:
+    schemas: {marts: {owner: migrator}}
+    roles:
+      analyst: {access: {marts: readonly}, settings: {work_mem: 64MB}}
+  a:
+    schemas: {app: {owner: migrator}}
+    roles:
+      app: {access: {app: readwrite}}
+      analyst: {access: {app: readonly}}
+`
+
+func TestSeveralDatabasesExpandPerDatabase(t *testing.T) {
+	s, err := Parse("multi.yaml", []byte(twoDatabases))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(s.DatabaseNames(), ","); got != "a,b" {
+		t.Fatalf("order %q, want a,b (sorted by name)", got)
+	}
+	a, b := s.Desired("a"), s.Desired("b")
+	if a.Name != "a" || b.Name != "b" {
+		t.Fatalf("names %q %q", a.Name, b.Name)
+	}
+	if _, ok := a.Schemas["marts"]; ok || a.Schemas["app"] == nil || b.Schemas["marts"] == nil {
+		t.Fatalf("schemas leaked between databases: a %v b %v", a.Schemas, b.Schemas)
+	}
+	if !a.Schemas["app"].Privileges["app"]["USAGE"] || b.Schemas["marts"].Privileges["app"] != nil {
+		t.Fatalf("access of app: a %v, b %v", a.Schemas["app"].Privileges, b.Schemas["marts"].Privileges)
+	}
+	if len(a.Roles["analyst"].Settings) != 0 || b.Roles["analyst"].Settings["work_mem"] == nil {
+		t.Fatalf("per-database settings: a %v b %v", a.Roles["analyst"].Settings, b.Roles["analyst"].Settings)
+	}
+	// One password for the cluster: the same secret in every database.
+	if a.Roles["analyst"].PasswordSecret != "rolekeeper/a/analyst" || b.Roles["analyst"].PasswordSecret != a.Roles["analyst"].PasswordSecret {
+		t.Fatalf("secrets %q %q, want rolekeeper/a/analyst in both", a.Roles["analyst"].PasswordSecret, b.Roles["analyst"].PasswordSecret)
+	}
+	// Roles are cluster-wide: every database's state declares all of them.
+	for _, db := range []string{"a", "b"} {
+		if d := s.Desired(db); len(d.Roles) != 3 {
+			t.Fatalf("%s: roles %v", db, d.Roles)
+		}
+	}
+}
+
+func TestSeveralDatabasesErrorsSayWhereInTheFile(t *testing.T) {
+	cases := []struct{ name, yaml, want string }{
+		{"top-level schemas mixed in", "schemas: {app: {}}\nroles: {a: {}}\ndatabases:\n  x: {}\n",
+			"m.yaml:1: schemas: a spec with databases gives schemas per database: move it under databases.<name>.schemas"},
+		{"top-level database mixed in", "database: app\ndatabases:\n  x: {}\n",
+			"m.yaml:1: database: a spec with databases gives database per database"},
+		{"role access at the top", "roles:\n  a:\n    access: {s: readonly}\ndatabases:\n  x: {schemas: {s: {}}}\n",
+			"m.yaml:3: roles.a.access: a spec with databases gives a role's access per database: move it under databases.<name>.roles.a.access"},
+		{"undeclared role", "roles: {app: {}}\ndatabases:\n  x:\n    roles:\n      ap: {}\n",
+			`m.yaml:5: databases.x.roles.ap: role "ap" is not declared under roles; roles are cluster-wide: declare it there, and give it access here (did you mean "app"?)`},
+		{"unknown profile in a database", "roles: {app: {}}\ndatabases:\n  x:\n    schemas: {s: {}}\n    roles:\n      app:\n        access: {s: readwrit}\n",
+			`m.yaml:7: databases.x.roles.app.access.s: unknown profile "readwrit"`},
+		{"undeclared schema in a database", "roles: {app: {}}\ndatabases:\n  x:\n    schemas: {s: {}}\n  y:\n    roles:\n      app:\n        access: {s: readonly}\n",
+			`m.yaml:8: databases.y.roles.app.access.s: schema "s" is not declared under schemas`},
+		{"database setting", "databases:\n  x:\n    database_settings: {\"bad name\": 1}\n",
+			"m.yaml:3: databases.x.database_settings.bad name:"},
+		{"empty database name", "databases:\n  \"\": {}\n", "databases.: a name cannot be empty"},
+		{"absent role with access", "roles: {old: {state: absent}}\ndatabases:\n  x:\n    roles: {old: {database_privileges: [CONNECT]}}\n",
+			`databases.x.roles.old: role "old" is declared absent`},
+	}
+	for _, c := range cases {
+		_, err := Parse("m.yaml", []byte(c.yaml))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: got %v\nwant %s", c.name, err, c.want)
+		}
+	}
+	// A role error that holds in every database is said once.
+	_, err := Parse("m.yaml", []byte("roles: {a: {auth: kerberos}}\ndatabases: {x: {}, y: {}}\n"))
+	if err == nil || strings.Count(err.Error(), "must be iam, password or none") != 1 {
+		t.Fatalf("cluster-wide error: %v", err)
+	}
+}
+
+func TestOneDatabaseSpecIsUnchanged(t *testing.T) {
+	s, err := Load("../examples/app.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.MultiDatabase() || s.DatabaseNames() != nil {
+		t.Fatal("a spec without databases is a one-database spec")
+	}
+}
