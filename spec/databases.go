@@ -181,4 +181,3 @@ func databasePath(database string, path []string) []string {
 	}
 	return path
 }
-
