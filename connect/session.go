@@ -130,3 +130,17 @@ func UserConfig(base *pgx.ConnConfig, user, password, application string) *pgx.C
 	cfg.RuntimeParams = map[string]string{"application_name": application}
 	return cfg
 }
+
+// Database opens a connection to another database of the same server
+// with base's parameters (host, port, user, password, TLS, the admin
+// session's pinned settings): a spec that declares several databases is
+// worked on through one of these per database.
+func Database(ctx context.Context, base *pgx.ConnConfig, database string) (*pgx.Conn, error) {
+	cfg := base.Copy()
+	cfg.Database = database
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to database %q as %s: %w", database, cfg.User, redact(err))
+	}
+	return conn, nil
+}

@@ -49,11 +49,16 @@ func (s Session) Secrets() *apply.Secrets {
 // anything is read; a secret that holds another user's credential is a
 // problem of the plan.
 func (s Session) Plan(ctx context.Context, sp *spec.Spec) (*plan.Plan, error) {
+	return s.plan(ctx, sp, plan.Options{Additive: sp.Additive()})
+}
+
+// plan is Plan with the caller's plan options.
+func (s Session) plan(ctx context.Context, sp *spec.Spec, opts plan.Options) (*plan.Plan, error) {
 	want := sp.Desired(s.Database())
 	if err := apply.RefuseAdminSecret(s.Secrets(), want); err != nil {
 		return nil, err
 	}
-	p, err := apply.Plan(ctx, s.Conn, want, plan.Options{Additive: sp.Additive()})
+	p, err := apply.Plan(ctx, s.Conn, want, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -115,8 +120,10 @@ type Inspection struct {
 	Spec *spec.Spec
 	// Notes say what the spec cannot express, or left out.
 	Notes []string
-	// Database and ServerVersion say where it was read.
+	// Database and ServerVersion say where it was read; Databases, for
+	// several databases (InspectDatabases).
 	Database      string
+	Databases     []string
 	ServerVersion string
 }
 
@@ -141,7 +148,11 @@ func (i *Inspection) YAML() ([]byte, error) {
 		return nil, fmt.Errorf("write the inspected spec: %w", err)
 	}
 	var out bytes.Buffer
-	fmt.Fprintf(&out, "# Written by rolekeeper inspect from database %q on PostgreSQL %s.\n", i.Database, i.ServerVersion)
+	if len(i.Databases) > 0 {
+		fmt.Fprintf(&out, "# Written by rolekeeper inspect from databases %s on PostgreSQL %s.\n", quotedNames(i.Databases), i.ServerVersion)
+	} else {
+		fmt.Fprintf(&out, "# Written by rolekeeper inspect from database %q on PostgreSQL %s.\n", i.Database, i.ServerVersion)
+	}
 	fmt.Fprintln(&out, "# Roles not listed (system roles, superusers, the connected user) are left alone.")
 	for _, n := range i.Notes {
 		fmt.Fprintf(&out, "# Note: %s.\n", n)
@@ -160,4 +171,13 @@ func (s Session) RotationStep(ctx context.Context, sp *spec.Spec, ev apply.Rotat
 	}
 	guard := apply.RotationGuard{AdminSecrets: s.AdminSecrets, AdminUser: s.Conn.Config().User}
 	return apply.RotateStep(ctx, s.Conn, sp.Desired(s.Database()), store, ev, login, guard, apply.Options{})
+}
+
+// quotedNames writes names as Go-quoted strings, comma-separated.
+func quotedNames(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	return strings.Join(q, ", ")
 }

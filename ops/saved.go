@@ -15,6 +15,9 @@ import (
 // It refuses the admin's secret and reports the passwords' problems as
 // Plan does, so a saved plan shows what `apply FILE` would refuse.
 func (s Session) SavePlan(ctx context.Context, sp *spec.Spec, version string) (*plan.Saved, *plan.Plan, error) {
+	if sp.MultiDatabase() {
+		return nil, nil, ErrSavedPlanMulti
+	}
 	want := sp.Desired(s.Database())
 	if err := apply.RefuseAdminSecret(s.Secrets(), want); err != nil {
 		return nil, nil, err
@@ -33,6 +36,9 @@ func (s Session) SavePlan(ctx context.Context, sp *spec.Spec, version string) (*
 // spec the caller has now (nil: the plan's own). opts carries the
 // caller's timeouts and progress hook.
 func (s Session) ApplySaved(ctx context.Context, saved *plan.Saved, current *spec.Spec, opts apply.Options) (*apply.Result, error) {
+	if current != nil && current.MultiDatabase() {
+		return nil, ErrSavedPlanMulti
+	}
 	opts.Secrets = s.Secrets()
 	return apply.ApplySaved(ctx, s.Conn, saved, current, opts)
 }

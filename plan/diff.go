@@ -260,7 +260,7 @@ func (d *differ) temporaryMemberships() {
 		d.add(Change{Action: "temporary", Object: "membership", Name: role,
 			Summary: fmt.Sprintf("act as %q for this transaction (to %s)", role, why),
 			SQL:     []string{grant}, phase: phaseActAs, order: role})
-		if !d.dropped[role] {
+		if !d.dropped[role] || d.opts.KeepAbsentRoles {
 			d.add(Change{Action: "temporary", Object: "membership", Name: role,
 				Summary: fmt.Sprintf("stop acting as %q", role),
 				SQL:     []string{"REVOKE " + ident(role) + " FROM " + ident(user)}, phase: phaseEndActAs, order: role})

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/rolekeeper/rolekeeper/state"
@@ -29,9 +30,15 @@ func (d *differ) dropDependencies(role string) {
 		d.problem("role %q holds privileges recorded in %s, whose owners rolekeeper does not read, so DROP OWNED may be unable to revoke them; revoke them as their owner, then apply again",
 			role, strings.Join(dep.UnknownClasses, ", "))
 	}
-	if len(dep.OtherDatabases) > 0 {
+	var others []string
+	for _, db := range dep.OtherDatabases {
+		if !slices.Contains(d.opts.Databases, db) {
+			others = append(others, db)
+		}
+	}
+	if len(others) > 0 {
 		d.problem("role %q owns objects or holds privileges in database(s) %s, which REASSIGN OWNED and DROP OWNED in %q cannot reach, so DROP ROLE would fail; in each of those databases run REASSIGN OWNED BY %s TO <new owner>; DROP OWNED BY %s; then apply again",
-			role, quotedList(dep.OtherDatabases), d.want.Name, ident(role), ident(role))
+			role, quotedList(others), d.want.Name, ident(role), ident(role))
 	}
 }
 

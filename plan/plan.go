@@ -98,6 +98,14 @@ type Options struct {
 	// additive mode (the template-infra role manager does: it grants and
 	// never revokes, but drops an extension set to false).
 	DropAbsentExtensions bool
+	// Databases lists every database of a multi-database spec, this one
+	// included: what a dropped role holds in them is cleared by their own
+	// transactions, so it is no problem here.
+	Databases []string
+	// KeepAbsentRoles clears roles the spec marks absent in this database
+	// (REASSIGN OWNED, DROP OWNED) without dropping them: a later
+	// database's transaction drops them (multi-database specs).
+	KeepAbsentRoles bool
 }
 
 // Plan is the ordered list of changes and what the user must know first.

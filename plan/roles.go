@@ -264,9 +264,16 @@ func (d *differ) dropRole(w, h *state.Role) {
 	before, after := d.reassignRights(w.Name, target)
 	sql := append(before, "REASSIGN OWNED BY "+ident(w.Name)+" TO "+ident(target))
 	sql = append(sql, after...)
+	summary := fmt.Sprintf("drop role %s (its objects in this database go to %s, its privileges are dropped)", ident(w.Name), ident(target))
+	sql = append(sql, "DROP OWNED BY "+ident(w.Name))
+	if d.opts.KeepAbsentRoles {
+		summary = fmt.Sprintf("clear role %s in this database before it is dropped (its objects here go to %s, its privileges here are dropped)", ident(w.Name), ident(target))
+	} else {
+		sql = append(sql, "DROP ROLE "+ident(w.Name))
+	}
 	d.add(Change{Action: "drop", Object: "role", Name: w.Name,
-		Summary: fmt.Sprintf("drop role %s (its objects in this database go to %s, its privileges are dropped)", ident(w.Name), ident(target)),
-		SQL:     append(sql, "DROP OWNED BY "+ident(w.Name), "DROP ROLE "+ident(w.Name)),
+		Summary: summary,
+		SQL:     sql,
 		phase:   phaseDropRole, order: w.Name, mark: mark{explicit: true}}) // state: absent
 }
 

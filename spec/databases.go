@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -180,4 +182,85 @@ func databasePath(database string, path []string) []string {
 		return append([]string{"databases", database, "roles"}, path[1:]...)
 	}
 	return path
+}
+
+// Combine writes one multi-database spec from one-database specs of the
+// same cluster, by database name (what `inspect --database a,b` prints):
+// roles once at the top level, each database's schemas, privileges and
+// settings, and roles' access in it, under databases. Profiles of the
+// same name and different privileges are renamed (inspected_1_2, ...).
+// The notes say what could not be combined.
+func Combine(per map[string]*Spec) (*Spec, []string) {
+	out := &Spec{Roles: map[string]*Role{}, Databases: map[string]*DatabaseSpec{}}
+	var notes []string
+	for _, db := range state.SortedKeys(per) {
+		s := per[db]
+		if out.Mode == "" {
+			out.Mode = s.Mode
+		}
+		rename := map[string]string{}
+		for _, name := range state.SortedKeys(s.Profiles) {
+			p := s.Profiles[name]
+			target := name
+			for n := 2; out.Profiles[target] != nil && !reflect.DeepEqual(out.Profiles[target], p); n++ {
+				target = fmt.Sprintf("%s_%d", name, n)
+			}
+			if out.Profiles == nil {
+				out.Profiles = map[string]*Privileges{}
+			}
+			out.Profiles[target] = p
+			if target != name {
+				rename[name] = target
+			}
+		}
+		d := &DatabaseSpec{Schemas: s.Schemas, Extensions: s.Extensions, Public: s.Public,
+			DatabaseSettings: s.DatabaseSettings, DefaultPrivileges: s.DefaultPrivileges}
+		for _, name := range state.SortedKeys(s.Roles) {
+			r := s.Roles[name]
+			if r == nil {
+				r = &Role{}
+			}
+			dr := &DatabaseRole{Access: r.Access, AccessOwnedBy: r.AccessOwnedBy, Grants: r.Grants,
+				DatabasePrivileges: r.DatabasePrivileges, Settings: r.Settings}
+			cluster := *r
+			cluster.Access, cluster.AccessOwnedBy, cluster.Grants, cluster.DatabasePrivileges, cluster.Settings = nil, nil, nil, nil, nil
+			if have, ok := out.Roles[name]; !ok {
+				out.Roles[name] = &cluster
+			} else if !reflect.DeepEqual(*have, cluster) {
+				notes = append(notes, fmt.Sprintf("role %s reads differently in database %q (its cluster-wide attributes are taken from the first database)", name, db))
+			}
+			if len(dr.Access)+len(dr.AccessOwnedBy)+len(dr.Grants)+len(dr.DatabasePrivileges)+len(dr.Settings) > 0 {
+				if d.Roles == nil {
+					d.Roles = map[string]*DatabaseRole{}
+				}
+				d.Roles[name] = dr
+			}
+		}
+		if len(rename) > 0 {
+			renameProfiles(d, rename)
+		}
+		out.Databases[db] = d
+	}
+	return out, notes
+}
+
+// renameProfiles points d's uses of profiles at their new names.
+func renameProfiles(d *DatabaseSpec, rename map[string]string) {
+	fix := func(m map[string]*Access) {
+		for _, a := range m {
+			if a != nil && rename[a.Profile] != "" {
+				a.Profile = rename[a.Profile]
+			}
+		}
+	}
+	for _, r := range d.Roles {
+		fix(r.Access)
+		fix(r.AccessOwnedBy)
+	}
+	for _, m := range d.DefaultPrivileges {
+		fix(m)
+	}
+	if d.Public != nil {
+		fix(d.Public.Access)
+	}
 }

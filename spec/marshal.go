@@ -21,15 +21,13 @@ func Marshal(s *Spec) ([]byte, error) {
 	if top.Kind == yaml.DocumentNode && len(top.Content) == 1 {
 		top = top.Content[0]
 	}
+	flowEntries(top)
 	if top.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(top.Content); i += 2 {
-			switch top.Content[i].Value {
-			case "schemas", "roles", "profiles", "extensions":
-				m := top.Content[i+1]
-				for j := 0; j+1 < len(m.Content); j += 2 {
-					if v := m.Content[j+1]; v.Kind != yaml.ScalarNode && width(m.Content[j])+2+width(v) <= flowWidth {
-						v.Style = yaml.FlowStyle
-					}
+			if top.Content[i].Value == "databases" && top.Content[i+1].Kind == yaml.MappingNode {
+				dbs := top.Content[i+1]
+				for j := 1; j < len(dbs.Content); j += 2 {
+					flowEntries(dbs.Content[j])
 				}
 			}
 		}
@@ -44,6 +42,25 @@ func Marshal(s *Spec) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// flowEntries writes on one line each entry of the schemas, roles,
+// profiles and extensions of mapping n that fits on one.
+func flowEntries(n *yaml.Node) {
+	if n.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		switch n.Content[i].Value {
+		case "schemas", "roles", "profiles", "extensions":
+			m := n.Content[i+1]
+			for j := 0; j+1 < len(m.Content); j += 2 {
+				if v := m.Content[j+1]; v.Kind != yaml.ScalarNode && width(m.Content[j])+2+width(v) <= flowWidth {
+					v.Style = yaml.FlowStyle
+				}
+			}
+		}
+	}
 }
 
 // width is the length of a node written in flow style (quotes aside).
