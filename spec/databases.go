@@ -63,7 +63,8 @@ func (s *Spec) DatabaseNames() []string {
 // ForDatabase returns the one-database spec that database of a
 // multi-database spec amounts to: the cluster-wide roles with their
 // access in that database, the profiles and mode, and that database's
-// schemas, privileges and settings. Password roles without a
+// schemas, privileges and settings. A login role gets CONNECT only on the
+// databases that list it under roles. Password roles without a
 // password_secret keep one secret for the cluster,
 // rolekeeper/<first database>/<role>, whichever database is worked on.
 // The spec returned shares maps with s; do not change it.
@@ -96,7 +97,9 @@ func (s *Spec) ForDatabase(database string) *Spec {
 		if c.Auth == "password" && c.PasswordSecret == "" && c.State != "absent" {
 			c.PasswordSecret = DefaultSecretName(first, name)
 		}
-		if dr := d.Roles[name]; dr != nil {
+		dr, listed := d.Roles[name]
+		c.noConnect = !listed
+		if dr != nil {
 			c.Access, c.AccessOwnedBy, c.Grants = dr.Access, dr.AccessOwnedBy, dr.Grants
 			c.DatabasePrivileges, c.Settings = dr.DatabasePrivileges, dr.Settings
 		}
@@ -224,12 +227,16 @@ func Combine(per map[string]*Spec) (*Spec, []string) {
 				DatabasePrivileges: r.DatabasePrivileges, Settings: r.Settings}
 			cluster := *r
 			cluster.Access, cluster.AccessOwnedBy, cluster.Grants, cluster.DatabasePrivileges, cluster.Settings = nil, nil, nil, nil, nil
+			cluster.hasConnect = false
 			if have, ok := out.Roles[name]; !ok {
 				out.Roles[name] = &cluster
 			} else if !reflect.DeepEqual(*have, cluster) {
 				notes = append(notes, fmt.Sprintf("role %s reads differently in database %q (its cluster-wide attributes are taken from the first database)", name, db))
 			}
-			if len(dr.Access)+len(dr.AccessOwnedBy)+len(dr.Grants)+len(dr.DatabasePrivileges)+len(dr.Settings) > 0 {
+			// A login role is listed where it has CONNECT (an empty entry
+			// gives CONNECT alone), and wherever it has anything else.
+			login := r.Auth == "iam" || (r.Login != nil && *r.Login)
+			if (login && r.hasConnect) || len(dr.Access)+len(dr.AccessOwnedBy)+len(dr.Grants)+len(dr.DatabasePrivileges)+len(dr.Settings) > 0 {
 				if d.Roles == nil {
 					d.Roles = map[string]*DatabaseRole{}
 				}

@@ -36,7 +36,7 @@ func TestSeveralDatabasesExpandPerDatabase(t *testing.T) {
 	if _, ok := a.Schemas["marts"]; ok || a.Schemas["app"] == nil || b.Schemas["marts"] == nil {
 		t.Fatalf("schemas leaked between databases: a %v b %v", a.Schemas, b.Schemas)
 	}
-	if !a.Schemas["app"].Privileges["app"]["USAGE"] || b.Schemas["marts"].Privileges["app"] != nil {
+	if !a.Schemas["app"].Privileges["app"].Has("USAGE") || b.Schemas["marts"].Privileges["app"] != 0 {
 		t.Fatalf("access of app: a %v, b %v", a.Schemas["app"].Privileges, b.Schemas["marts"].Privileges)
 	}
 	if len(a.Roles["analyst"].Settings) != 0 || b.Roles["analyst"].Settings["work_mem"] == nil {

@@ -33,7 +33,7 @@ func (s *Spec) Desired(database string) *state.Database {
 		if r := s.Roles[name]; r != nil && r.State != "absent" && r.Rotation == "alternating" {
 			clone := cloneRole(db.Roles[name])
 			db.Roles[clone.Name] = clone
-			if clone.Login {
+			if clone.Login && !r.noConnect {
 				db.Privileges.Add(clone.Name, "CONNECT")
 			}
 		}
@@ -55,7 +55,7 @@ func (s *Spec) Desired(database string) *state.Database {
 		if r == nil || r.State == "absent" {
 			continue
 		}
-		if db.Roles[name].Login {
+		if db.Roles[name].Login && !r.noConnect {
 			db.Privileges.Add(name, "CONNECT")
 		}
 		for _, priv := range r.DatabasePrivileges {

@@ -78,7 +78,8 @@ func FromState(db *state.Database, skip func(string) bool) (*Spec, []string) {
 				out.DatabasePrivileges = append(out.DatabasePrivileges, p)
 			}
 		}
-		if r.Login && !db.Privileges[name].Has("CONNECT") {
+		out.hasConnect = db.Privileges[name].Has("CONNECT")
+		if r.Login && !out.hasConnect {
 			notes = append(notes, "role "+name+" may log in but has no CONNECT on the database: the spec grants it")
 		}
 		for _, schema := range state.SortedKeys(db.Schemas) {

@@ -111,6 +111,12 @@ type Role struct {
 	// AllowAdminRoles permits membership in administrative roles such as
 	// rds_superuser or pg_write_all_data.
 	AllowAdminRoles bool `yaml:"allow_admin_roles,omitempty" json:"allow_admin_roles"`
+
+	// noConnect: a database of a multi-database spec that does not list
+	// the role gives it no CONNECT (ForDatabase).
+	noConnect bool
+	// hasConnect: FromState read CONNECT on the database for the role.
+	hasConnect bool
 }
 
 // Privileges is a privilege set on a schema and the objects in it.
