@@ -211,7 +211,7 @@ func (s Session) CheckDatabases(ctx context.Context, sp *spec.Spec) ([]DatabaseR
 // own connection.
 func (s Session) InspectDatabases(ctx context.Context, names []string) (*Inspection, error) {
 	per := map[string]*spec.Spec{}
-	var notes []string
+	notes := map[string][]string{}
 	version := ""
 	for _, db := range names {
 		sub, done, err := s.in(ctx, db)
@@ -225,14 +225,25 @@ func (s Session) InspectDatabases(ctx context.Context, names []string) (*Inspect
 		}
 		per[db] = in.Spec
 		version = in.ServerVersion
-		for _, n := range in.Notes {
-			notes = append(notes, fmt.Sprintf("database %q: %s", db, n))
-		}
+		notes[db] = in.Notes
 	}
-	combined, more := spec.Combine(per)
-	notes = append(notes, more...)
-	if notes == nil {
-		notes = []string{}
+	combined, kept := spec.Combine(per, notes)
+	if kept == nil {
+		kept = []string{}
 	}
-	return &Inspection{Spec: combined, Notes: notes, Databases: names, ServerVersion: version}, nil
+	return &Inspection{Spec: combined, Notes: kept, Databases: names, ServerVersion: version}, nil
+}
+
+// ListDatabases returns the databases of the server that accept
+// connections, templates and Amazon RDS's own (rdsadmin) left out, sorted.
+func (s Session) ListDatabases(ctx context.Context) ([]string, error) {
+	rows, err := s.Conn.Query(ctx, "SELECT datname FROM pg_catalog.pg_database WHERE datallowconn AND NOT datistemplate AND datname <> 'rdsadmin' ORDER BY datname COLLATE \"C\"")
+	if err != nil {
+		return nil, fmt.Errorf("list the databases: %w", err)
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("list the databases: %w", err)
+	}
+	return names, nil
 }

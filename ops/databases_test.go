@@ -274,7 +274,7 @@ func TestSeveralDatabasesSecondFails(t *testing.T) {
 	}
 	for _, want := range []string{
 		`== Database "app": applied: committed (`,
-		`== Database "we""ird db": FAILED: rolled back, nothing was changed in it: apply: create schema "marts"`,
+		`== Database "we""ird db": FAILED, rolled back: nothing was changed in it ==` + "\n! error: apply: create schema \"marts\"",
 		"schemas are frozen here",
 		`Apply did not finish: "app" committed and stays so; "we""ird db" failed and was rolled back. Fix the cause and run apply again: it converges`,
 	} {

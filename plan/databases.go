@@ -227,7 +227,7 @@ func (d DatabasePlan) outcomeLine() string {
 	case OutcomeNoChanges:
 		return "no changes: it already matched the spec, nothing was written"
 	case OutcomeFailed:
-		return "FAILED: rolled back, nothing was changed in it: " + d.Error
+		return "FAILED, rolled back: nothing was changed in it"
 	case OutcomeNotAttempted:
 		return "not attempted: an earlier database failed"
 	}
@@ -285,8 +285,11 @@ func (m *Multi) WriteText(w io.Writer, verb string) error {
 	fmt.Fprintf(&b, "%s for %s on PostgreSQL %s as %s (%s)\n", verb, pluralize(len(m.Databases), "database", "databases"), shortVersion(p.Server), ident(p.User), p.Mode)
 	b.WriteString(m.orderLine() + "\n")
 	cluster, dbs := m.Sections()
-	writeSection := func(title string, s Section) {
+	writeSection := func(title string, s Section, failure string) {
 		fmt.Fprintf(&b, "\n== %s ==\n", title)
+		if failure != "" {
+			fmt.Fprintf(&b, "! error: %s\n", failure)
+		}
 		for _, c := range s.Changes {
 			fmt.Fprintf(&b, "%s %s\n", marks[c.Action], c.Summary)
 			for _, q := range c.SQL {
@@ -312,13 +315,13 @@ func (m *Multi) WriteText(w io.Writer, verb string) error {
 			}
 		}
 	}
-	writeSection(fmt.Sprintf("Cluster: roles, memberships, passwords (in the transaction of %s)", m.names()[0]), cluster)
+	writeSection(fmt.Sprintf("Cluster: roles, memberships, passwords (in the transaction of %s)", m.names()[0]), cluster, "")
 	for i, s := range dbs {
 		title := "Database " + ident(s.Database)
 		if m.Applied {
 			title += ": " + m.Databases[i].outcomeLine()
 		}
-		writeSection(title, s)
+		writeSection(title, s, m.Databases[i].Error)
 	}
 	if len(p.Unmanaged) > 0 {
 		fmt.Fprintf(&b, "\nUnmanaged roles (not in the spec, left alone): %s\n", quotedList(p.Unmanaged))
@@ -495,6 +498,9 @@ func (m *Multi) WriteMarkdown(w io.Writer, verb string) error {
 		title := "Database " + mdCode(s.Database)
 		if m.Applied {
 			title += ": " + mdText(m.Databases[i].outcomeLine())
+		}
+		if e := m.Databases[i].Error; e != "" {
+			title += "\n\n> [!CAUTION]\n> " + mdText(e)
 		}
 		section(title, s)
 	}

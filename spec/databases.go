@@ -192,12 +192,20 @@ func databasePath(database string, path []string) []string {
 // roles once at the top level, each database's schemas, privileges and
 // settings, and roles' access in it, under databases. Profiles of the
 // same name and different privileges are renamed (inspected_1_2, ...).
-// The notes say what could not be combined.
-func Combine(per map[string]*Spec) (*Spec, []string) {
+// notes are FromState's notes by database; those that still hold are
+// returned, named by database, with what could not be combined.
+func Combine(per map[string]*Spec, notes map[string][]string) (*Spec, []string) {
 	out := &Spec{Roles: map[string]*Role{}, Databases: map[string]*DatabaseSpec{}}
-	var notes []string
+	var kept []string
 	for _, db := range state.SortedKeys(per) {
 		s := per[db]
+		for _, n := range notes[db] {
+			if !slices.ContainsFunc(state.SortedKeys(s.Roles), func(r string) bool { return n == noConnectNote(r) }) {
+				// A login role without CONNECT is not listed in that
+				// database, and a spec with databases gives it none there.
+				kept = append(kept, fmt.Sprintf("database %q: %s", db, n))
+			}
+		}
 		if out.Mode == "" {
 			out.Mode = s.Mode
 		}
@@ -231,7 +239,7 @@ func Combine(per map[string]*Spec) (*Spec, []string) {
 			if have, ok := out.Roles[name]; !ok {
 				out.Roles[name] = &cluster
 			} else if !reflect.DeepEqual(*have, cluster) {
-				notes = append(notes, fmt.Sprintf("role %s reads differently in database %q (its cluster-wide attributes are taken from the first database)", name, db))
+				kept = append(kept, fmt.Sprintf("role %s reads differently in database %q (its cluster-wide attributes are taken from the first database)", name, db))
 			}
 			// A login role is listed where it has CONNECT (an empty entry
 			// gives CONNECT alone), and wherever it has anything else.
@@ -248,7 +256,7 @@ func Combine(per map[string]*Spec) (*Spec, []string) {
 		}
 		out.Databases[db] = d
 	}
-	return out, notes
+	return out, kept
 }
 
 // renameProfiles points d's uses of profiles at their new names.

@@ -80,7 +80,7 @@ func FromState(db *state.Database, skip func(string) bool) (*Spec, []string) {
 		}
 		out.hasConnect = db.Privileges[name].Has("CONNECT")
 		if r.Login && !out.hasConnect {
-			notes = append(notes, "role "+name+" may log in but has no CONNECT on the database: the spec grants it")
+			notes = append(notes, noConnectNote(name))
 		}
 		for _, schema := range state.SortedKeys(db.Schemas) {
 			if a := accessOf(db.Schemas[schema], name); a != nil {
@@ -289,4 +289,10 @@ func (s *Spec) groupAccess() {
 			r.Access = nil
 		}
 	}
+}
+
+// noConnectNote says that a login role lacks CONNECT, which a
+// one-database spec grants.
+func noConnectNote(role string) string {
+	return "role " + role + " may log in but has no CONNECT on the database: the spec grants it"
 }

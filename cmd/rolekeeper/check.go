@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/rolekeeper/rolekeeper/ops"
+	"github.com/rolekeeper/rolekeeper/spec"
 )
 
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -19,6 +22,9 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	sess, err := f.session(ctx, conn)
 	if err != nil {
 		return err
+	}
+	if s.MultiDatabase() {
+		return checkDatabases(ctx, f, sess, s, stdout)
 	}
 	report, err := sess.Check(ctx, s)
 	if err != nil {
@@ -69,4 +75,39 @@ func runRotate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	return err
+}
+
+// checkDatabases is check for a spec with several databases: each
+// database's report under its name.
+func checkDatabases(ctx context.Context, f *dbFlags, sess ops.Session, s *spec.Spec, stdout io.Writer) error {
+	reports, err := sess.CheckDatabases(ctx, s)
+	if err != nil {
+		return err
+	}
+	failed := 0
+	for _, r := range reports {
+		failed += r.Failed
+	}
+	if f.format == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(map[string]any{"databases": reports})
+	} else {
+		for i, r := range reports {
+			if i > 0 {
+				fmt.Fprintln(stdout)
+			}
+			fmt.Fprintf(stdout, "== Database %s ==\n", pgx.Identifier{r.Database}.Sanitize())
+			if err = f.writeText(stdout, r.WriteText); err != nil {
+				break
+			}
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if failed > 0 {
+		return &exitError{1, fmt.Errorf("%d check(s) failed", failed)}
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -99,6 +100,9 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	if s.MultiDatabase() {
+		return planDatabases(ctx, f, sess, s, out, stdout)
+	}
 	var p *plan.Plan
 	if out != "" {
 		var saved *plan.Saved
@@ -173,6 +177,9 @@ func runApply(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	if saved == nil && current.MultiDatabase() {
+		return applyDatabases(ctx, f, sess, current, opts, stdout)
+	}
 	var res *apply.Result
 	if saved != nil {
 		res, err = sess.ApplySaved(ctx, saved, current, opts)
@@ -207,6 +214,16 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
+	if s.MultiDatabase() {
+		schemas := 0
+		for _, d := range s.Databases {
+			if d != nil {
+				schemas += len(d.Schemas)
+			}
+		}
+		fmt.Fprintf(stdout, "%s: valid (%d roles, %d databases, %d schemas)\n", file, len(s.Roles), len(s.Databases), schemas)
+		return nil
+	}
 	fmt.Fprintf(stdout, "%s: valid (%d roles, %d schemas)\n", file, len(s.Roles), len(s.Schemas))
 	return nil
 }
@@ -223,9 +240,11 @@ func runSchema(ctx context.Context, args []string, stdout, stderr io.Writer) err
 func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cf connFlags
 	var database, format string
+	var all bool
 	fs := newFlagSet("inspect", stderr)
 	cf.register(fs)
-	fs.StringVar(&database, "database", "", "database to describe (default: the connection's)")
+	fs.StringVar(&database, "database", "", "database to describe (default: the connection's); several, comma-separated, write a spec with databases")
+	fs.BoolVar(&all, "all-databases", false, "describe every database of the server that accepts connections, as a spec with databases")
 	fs.StringVar(&format, "format", "yaml", "output format: yaml or json")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -233,12 +252,31 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := checkFormat(format, "yaml", "json"); err != nil {
 		return err
 	}
-	conn, err := cf.connect(ctx, database)
+	names := ops.RoleList(database)
+	if all && database != "" {
+		return &exitError{1, fmt.Errorf("give --database or --all-databases, not both")}
+	}
+	connectTo := database
+	if len(names) > 1 || all {
+		connectTo = ""
+	}
+	conn, err := cf.connect(ctx, connectTo)
 	if err != nil {
 		return err
 	}
 	defer conn.Close(context.Background())
-	in, err := ops.Session{Conn: conn}.Inspect(ctx)
+	sess := ops.Session{Conn: conn}
+	if all {
+		if names, err = sess.ListDatabases(ctx); err != nil {
+			return err
+		}
+	}
+	var in *ops.Inspection
+	if len(names) > 1 || all {
+		in, err = sess.InspectDatabases(ctx, names)
+	} else {
+		in, err = sess.Inspect(ctx)
+	}
 	if err != nil {
 		return err
 	}
@@ -252,5 +290,48 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	_, err = stdout.Write(out)
+	return err
+}
+
+// planDatabases is plan for a spec with several databases: one section
+// per database, exit codes as for one.
+func planDatabases(ctx context.Context, f *dbFlags, sess ops.Session, s *spec.Spec, out string, stdout io.Writer) error {
+	if out != "" {
+		return &exitError{1, ops.ErrSavedPlanMulti}
+	}
+	m, err := sess.PlanDatabases(ctx, s)
+	if err != nil {
+		return err
+	}
+	if err := f.writeMulti(stdout, m, "Plan"); err != nil {
+		return err
+	}
+	switch probs := m.Problems(); {
+	case len(probs) > 0:
+		return &exitError{1, fmt.Errorf("the plan has %d problem(s); apply would refuse it", len(probs))}
+	case !m.Empty():
+		return &exitError{2, nil}
+	}
+	return nil
+}
+
+// applyDatabases is apply for a spec with several databases: one
+// transaction per database, each one's outcome reported; exit 1 when one
+// failed (those before it stay committed).
+func applyDatabases(ctx context.Context, f *dbFlags, sess ops.Session, s *spec.Spec, opts apply.Options, stdout io.Writer) error {
+	m, err := sess.ApplyDatabases(ctx, s, opts)
+	if m == nil {
+		return err
+	}
+	if f.format == "json" || m.Applied {
+		if werr := f.writeMulti(stdout, m, "Applied"); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	var failed *ops.MultiApplyError
+	if errors.As(err, &failed) {
+		// The report above says what each database did.
+		return &exitError{1, fmt.Errorf("apply failed in database %q (%v); the databases before it stay committed: run apply again once the cause is fixed", failed.Database, failed.Err)}
+	}
 	return err
 }

@@ -74,3 +74,15 @@ func (o *outputFlags) writePlan(w io.Writer, p *plan.Plan, verb string) error {
 	}
 	return o.writeText(w, func(w io.Writer) error { return p.WriteText(w, verb) })
 }
+
+// writeMulti renders a multi-database plan or apply result in the chosen
+// format.
+func (o *outputFlags) writeMulti(w io.Writer, m *plan.Multi, verb string) error {
+	switch o.format {
+	case "json":
+		return m.WriteJSON(w)
+	case "markdown":
+		return m.WriteMarkdown(w, verb)
+	}
+	return o.writeText(w, func(w io.Writer) error { return m.WriteText(w, verb) })
+}

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/rolekeeper/rolekeeper/internal/pgtest"
+	"github.com/rolekeeper/rolekeeper/plan"
+)
+
+const severalDatabases = "../../examples/several-databases.yaml"
+
+// TestSeveralDatabasesOnTheCommandLine: plan (exit 2, a section per
+// database, in every format), apply, plan again (exit 0), check in each
+// database, inspect of both planning to no changes, and a saved plan
+// refused, for examples/several-databases.yaml.
+func TestSeveralDatabasesOnTheCommandLine(t *testing.T) {
+	db := pgtest.Fresh(t)
+	if err := pgtest.Server.CreateDatabase(context.Background(), "reporting"); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := rk(t, "plan", "-f", severalDatabases, "--dsn", db.DSN)
+	if code != 2 || !strings.Contains(out, `== Database "reporting" ==`) || strings.Count(out, `CREATE ROLE "analyst"`) != 1 {
+		t.Fatalf("plan: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, _ = rk(t, "plan", "-f", severalDatabases, "--dsn", db.DSN, "--format", "markdown")
+	if code != 2 || !strings.Contains(out, "#### Database `reporting`") {
+		t.Fatalf("markdown plan: exit %d\n%s", code, out)
+	}
+	code, out, _ = rk(t, "plan", "-f", severalDatabases, "--dsn", db.DSN, "--format", "json")
+	var doc plan.MultiDocument
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != 2 || len(doc.DatabasePlans) != 2 || len(doc.ClusterChanges) == 0 || !doc.Changed {
+		t.Fatalf("JSON plan: exit %d, %v\n%s", code, err, out)
+	}
+	if code, _, errOut := rk(t, "plan", "-f", severalDatabases, "--dsn", db.DSN, "-out", t.TempDir()+"/p.json"); code != 1 || !strings.Contains(errOut, "a saved plan covers one database") {
+		t.Fatalf("saved plan: exit %d: %s", code, errOut)
+	}
+	code, out, errOut = rk(t, "apply", "-f", severalDatabases, "--dsn", db.DSN)
+	if code != 0 || !strings.Contains(out, `== Database "reporting": applied: committed (`) {
+		t.Fatalf("apply: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if code, out, _ := rk(t, "plan", "-f", severalDatabases, "--dsn", db.DSN); code != 0 || !strings.Contains(out, "No changes: every database matches the spec.") {
+		t.Fatalf("second plan: exit %d\n%s", code, out)
+	}
+	if code, out, errOut := rk(t, "check", "-f", severalDatabases, "--dsn", db.DSN); code != 0 || !strings.Contains(out, `== Database "reporting" ==`) {
+		t.Fatalf("check: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut = rk(t, "inspect", "--database", "app,reporting", "--dsn", db.DSN)
+	if code != 0 {
+		t.Fatalf("inspect: exit %d: %s", code, errOut)
+	}
+	inspected := writeSpec(t, out)
+	if code, plan, _ := rk(t, "plan", "-f", inspected, "--dsn", db.DSN); code != 0 {
+		t.Fatalf("plan of the inspected spec: exit %d\n%s\n--- spec:\n%s", code, plan, out)
+	}
+}
