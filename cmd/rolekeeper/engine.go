@@ -303,7 +303,7 @@ func planDatabases(ctx context.Context, f *dbFlags, sess ops.Session, s *spec.Sp
 	if err != nil {
 		return err
 	}
-	if err := f.writeMulti(stdout, m, "Plan"); err != nil {
+	if err := f.writePlan(stdout, m, "Plan"); err != nil {
 		return err
 	}
 	switch probs := m.Problems(); {
@@ -324,7 +324,7 @@ func applyDatabases(ctx context.Context, f *dbFlags, sess ops.Session, s *spec.S
 		return err
 	}
 	if f.format == "json" || m.Applied {
-		if werr := f.writeMulti(stdout, m, "Applied"); werr != nil && err == nil {
+		if werr := f.writePlan(stdout, m, "Applied"); werr != nil && err == nil {
 			err = werr
 		}
 	}

@@ -63,9 +63,17 @@ func (o *outputFlags) writeText(w io.Writer, render func(io.Writer) error) error
 	return err
 }
 
+// rendering is a plan of one database (*plan.Plan) or of several
+// (*plan.Multi).
+type rendering interface {
+	WriteJSON(w io.Writer) error
+	WriteMarkdown(w io.Writer, verb string) error
+	WriteText(w io.Writer, verb string) error
+}
+
 // writePlan renders a plan (verb "Plan") or an apply's result ("Applied")
 // in the chosen format.
-func (o *outputFlags) writePlan(w io.Writer, p *plan.Plan, verb string) error {
+func (o *outputFlags) writePlan(w io.Writer, p rendering, verb string) error {
 	switch o.format {
 	case "json":
 		return p.WriteJSON(w)
@@ -75,14 +83,3 @@ func (o *outputFlags) writePlan(w io.Writer, p *plan.Plan, verb string) error {
 	return o.writeText(w, func(w io.Writer) error { return p.WriteText(w, verb) })
 }
 
-// writeMulti renders a multi-database plan or apply result in the chosen
-// format.
-func (o *outputFlags) writeMulti(w io.Writer, m *plan.Multi, verb string) error {
-	switch o.format {
-	case "json":
-		return m.WriteJSON(w)
-	case "markdown":
-		return m.WriteMarkdown(w, verb)
-	}
-	return o.writeText(w, func(w io.Writer) error { return m.WriteText(w, verb) })
-}
