@@ -82,4 +82,3 @@ func (o *outputFlags) writePlan(w io.Writer, p rendering, verb string) error {
 	}
 	return o.writeText(w, func(w io.Writer) error { return p.WriteText(w, verb) })
 }
-
