@@ -53,6 +53,9 @@ type Event struct {
 	// Plan is a saved plan for apply: it is applied as is, or refused when
 	// the database or the spec changed since.
 	Plan json.RawMessage `json:"plan,omitempty"`
+	// Databases lists the databases inspect describes, as one spec with
+	// databases (default: the connection's database alone).
+	Databases []string `json:"databases,omitempty"`
 }
 
 // Actions the function accepts.
@@ -188,7 +191,7 @@ func (h *Handler) dispatch(ctx context.Context, log *slog.Logger, ev Event) (any
 		return h.templateInfra(ctx, log, ev)
 	}
 	if ev.Action == "inspect" {
-		return h.inspect(ctx, log)
+		return h.inspect(ctx, log, ev.Databases)
 	}
 	if len(ev.Plan) > 0 && string(ev.Plan) != "null" {
 		return h.applySaved(ctx, log, ev)
@@ -205,6 +208,9 @@ func (h *Handler) dispatch(ctx context.Context, log *slog.Logger, ev Event) (any
 	sess, err := h.session(ctx, conn)
 	if err != nil {
 		return nil, err
+	}
+	if s.MultiDatabase() && ev.Action != "rotate" {
+		return h.databases(ctx, log, sess, s, src, ev)
 	}
 	switch ev.Action {
 	case "plan":
@@ -233,14 +239,20 @@ func (h *Handler) dispatch(ctx context.Context, log *slog.Logger, ev Event) (any
 	return nil, fmt.Errorf("unknown action %q", ev.Action)
 }
 
-// inspect describes the database as a spec; it needs no spec.
-func (h *Handler) inspect(ctx context.Context, log *slog.Logger) (any, error) {
+// inspect describes the database (or the databases named) as a spec; it
+// needs no spec.
+func (h *Handler) inspect(ctx context.Context, log *slog.Logger, databases []string) (any, error) {
 	conn, err := h.connect(ctx, log, "", false)
 	if err != nil {
 		return nil, err
 	}
 	defer conn.Close(context.Background())
-	in, err := ops.Session{Conn: conn}.Inspect(ctx)
+	var in *ops.Inspection
+	if len(databases) > 0 {
+		in, err = ops.Session{Conn: conn}.InspectDatabases(ctx, databases)
+	} else {
+		in, err = ops.Session{Conn: conn}.Inspect(ctx)
+	}
 	if err != nil {
 		return nil, err
 	}

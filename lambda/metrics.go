@@ -59,9 +59,36 @@ func (h *Handler) writeDriftMetrics(res any, err error) {
 	if r, ok := res.(planResult); ok {
 		changes, problems, database = pendingChanges(r.Changes), len(r.Problems), r.Database
 	}
+	if r, ok := res.(multiResult); ok {
+		// One record per database; the cluster's changes and problems
+		// count in the first, whose transaction runs them.
+		for i, d := range r.DatabasePlans {
+			changes, problems := pendingChanges(d.Changes), len(d.Problems)
+			if i == 0 {
+				changes += pendingChanges(r.ClusterChanges)
+				problems += len(r.Problems) - problemsIn(r.DatabasePlans)
+			}
+			h.writeMetrics(d.Database, changes, problems, false)
+		}
+		return
+	}
 	if database == "" {
 		database = h.getenv("DB_NAME")
 	}
+	h.writeMetrics(database, changes, problems, err != nil)
+}
+
+// problemsIn counts the problems of the databases' own sections.
+func problemsIn(dbs []plan.DatabaseSection) int {
+	n := 0
+	for _, d := range dbs {
+		n += len(d.Problems)
+	}
+	return n
+}
+
+// writeMetrics writes one embedded-metric-format record.
+func (h *Handler) writeMetrics(database string, changes, problems int, failed bool) {
 	namespace := h.getenv("ROLEKEEPER_METRICS_NAMESPACE")
 	if namespace == "" {
 		namespace = MetricsNamespace
@@ -74,7 +101,7 @@ func (h *Handler) writeDriftMetrics(res any, err error) {
 	if out == nil {
 		out = os.Stdout
 	}
-	if _, werr := out.Write(driftMetrics(namespace, function, database, changes, problems, err != nil, time.Now())); werr != nil {
+	if _, werr := out.Write(driftMetrics(namespace, function, database, changes, problems, failed, time.Now())); werr != nil {
 		fmt.Fprintf(os.Stderr, "write drift metrics: %v\n", werr)
 	}
 }
