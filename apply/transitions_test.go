@@ -223,3 +223,26 @@ roles:
 		t.Fatal("app cannot read a table the schema's owner (the admin) created after the apply")
 	}
 }
+
+// A membership that would close a loop through a role the plan drops
+// (a in r, r in b; then b in a, r absent, a no longer managed) is granted
+// after the drop: the drop breaks the loop. Ordered by kinds alone the
+// grant ran first and apply failed every time.
+func TestTransitionMembershipLoopThroughADroppedRole(t *testing.T) {
+	db := pgtest.Fresh(t)
+	a := `
+roles:
+  a: {member_of: [r]}
+  r: {member_of: [b]}
+  b: {}
+`
+	b := `
+roles:
+  b: {member_of: [a]}
+  r: {state: absent}
+`
+	transition(t, db, a, "", b)
+	if !db.Bool(t, "select pg_has_role('b', 'a', 'MEMBER') and not exists (select 1 from pg_roles where rolname = 'r')") {
+		t.Fatal("b is not a member of a, or r still exists")
+	}
+}

@@ -83,11 +83,12 @@ func (d *differ) chain(schema string, kind state.ObjectKind, og *state.ObjectGra
 	}
 	// As the grantor itself, owner or not: a user who holds the privileges
 	// of several roles with the grant option would act as any of them.
-	d.needActAs(c.Grantor, fmt.Sprintf("revoke what it granted on %s in schema %q", kind, schema))
+	acts := d.needActAs(c.Grantor, fmt.Sprintf("revoke what it granted on %s in schema %q", kind, schema))
 	sql := []string{"SET ROLE " + ident(c.Grantor), stmt, "RESET ROLE"}
 	d.add(Change{Action: "revoke", Object: Object(kind), Name: schema + "." + string(kind),
 		Summary: fmt.Sprintf("revoke %s from %s, granted by %s (not in the spec)", what, grantee(c.Grantee), ident(c.Grantor)),
-		SQL:     sql, phase: phaseRevokeObjects, order: fmt.Sprintf("%s.%s\x00%08d", schema, kind, i)})
+		SQL:     sql, rank: rankRevokeObjects, order: key(names(schema, string(kind)), num(slotChains), num(i)),
+		deps: deps{needs: append(rolesExist(c.Grantor, c.Grantee), acts)}})
 }
 
 // chainObjects names the objects of a chain for people.

@@ -22,12 +22,12 @@ func (d *differ) columnPrivileges() {
 			continue
 		}
 		tables := w.Objects[state.Tables]
-		type key struct {
+		type grantKey struct {
 			table, grantee, grantor string
 			optionOnly              bool // the spec covers the privilege, not its grant option
 		}
-		var keys []key
-		groups := map[key][]*state.ColumnGrant{}
+		var keys []grantKey
+		groups := map[grantKey][]*state.ColumnGrant{}
 		for _, c := range h.Columns {
 			if c.Grantee == c.Owner || !d.governs(c.Grantee, state.Tables, tables) {
 				continue
@@ -36,7 +36,7 @@ func (d *differ) columnPrivileges() {
 			if covered && !c.Grantable {
 				continue
 			}
-			k := key{c.Table, c.Grantee, c.Grantor, covered}
+			k := grantKey{c.Table, c.Grantee, c.Grantor, covered}
 			if groups[k] == nil {
 				keys = append(keys, k)
 			}
@@ -46,7 +46,7 @@ func (d *differ) columnPrivileges() {
 			// What a role passed on is revoked first, as that role, while
 			// it still holds the grant option: the farthest from the owner
 			// first, the owner's own revokes last.
-			order := fmt.Sprintf("%s.tables\x00c%04d%08d", name, 9999-grantDepth(h.Columns, k.table, k.grantor, h.Owner), i)
+			order := key(names(name, string(state.Tables)), num(slotColumns), num(-grantDepth(h.Columns, k.table, k.grantor, h.Owner)), num(i))
 			d.columnRevoke(name, h, k.table, k.grantee, k.grantor, k.optionOnly, groups[k], order)
 		}
 	}
@@ -61,7 +61,7 @@ func coversTable(tables *state.ObjectGrants, c *state.ColumnGrant) bool {
 	return tables.Full[c.Grantee].Has(c.Privilege) || tables.Named[c.Grantee][c.Privilege][c.Table]
 }
 
-func (d *differ) columnRevoke(schema string, h *state.Schema, table, g, grantor string, optionOnly bool, cs []*state.ColumnGrant, order string) {
+func (d *differ) columnRevoke(schema string, h *state.Schema, table, g, grantor string, optionOnly bool, cs []*state.ColumnGrant, order orderKey) {
 	var privs []string
 	grantable := false
 	for _, c := range cs {
@@ -111,11 +111,12 @@ func (d *differ) columnRevoke(schema string, h *state.Schema, table, g, grantor 
 	}
 	// As the grantor itself: REVOKE removes only what the current role
 	// granted (GRANTED BY must name the current user before PostgreSQL 16).
-	d.needActAs(grantor, fmt.Sprintf("revoke column privileges it granted in schema %q", schema))
+	acts := d.needActAs(grantor, fmt.Sprintf("revoke column privileges it granted in schema %q", schema))
 	d.add(Change{Action: "revoke", Object: Object(state.Tables), Name: schema + "." + table,
 		Summary: fmt.Sprintf("revoke column privileges %s from %s, granted by %s (the spec cannot declare column privileges)", what, grantee(g), ident(grantor)),
 		SQL:     []string{"SET ROLE " + ident(grantor), stmt, "RESET ROLE"},
-		phase:   phaseRevokeObjects, order: order})
+		rank:    rankRevokeObjects, order: order,
+		deps: deps{needs: append(rolesExist(grantor, g), acts)}})
 }
 
 // grantDepth counts the grants between a table's owner and grantor on it:

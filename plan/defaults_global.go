@@ -45,20 +45,22 @@ func (d *differ) globalDefaults() {
 				d.end()
 				continue
 			}
-			d.needActAs(creator, "set the default privileges of objects it creates in any schema")
+			acts := d.needActAs(creator, "set the default privileges of objects it creates in any schema")
 			k := globalKindSQL[kind]
 			prefix := fmt.Sprintf("ALTER DEFAULT PRIVILEGES FOR ROLE %s ", ident(creator))
 			for _, g := range groups {
 				d.add(Change{Action: "grant", Object: "default privileges", Name: creator + "." + string(kind),
 					Summary: fmt.Sprintf("future %s %s creates in any schema: grant %s to %s", kind, ident(creator), strings.Join(g.privs, ", "), quotedList(g.grantees)),
 					SQL:     []string{fmt.Sprintf("%sGRANT %s ON %s TO %s", prefix, strings.Join(g.privs, ", "), k, quotedList(g.grantees))},
-					phase:   phaseDefaultGrants, order: fmt.Sprintf("\x00%s\x00%d%s", creator, ki, strings.Join(g.grantees, ","))})
+					rank:    rankDefaultGrants, order: key(num(slotGlobalDefaults), names(creator), num(ki), names(g.grantees...)),
+					deps: deps{needs: append(rolesExist(append([]string{creator}, g.grantees...)...), acts)}})
 			}
 			for _, g := range revokes {
 				d.add(Change{Action: "revoke", Object: "default privileges", Name: creator + "." + string(kind),
 					Summary: fmt.Sprintf("future %s %s creates in any schema: revoke %s from %s (not in the spec)", kind, ident(creator), strings.Join(g.privs, ", "), quotedList(g.grantees)),
 					SQL:     []string{fmt.Sprintf("%sREVOKE %s ON %s FROM %s", prefix, strings.Join(g.privs, ", "), k, quotedList(g.grantees))},
-					phase:   phaseRevokeDefaults, order: fmt.Sprintf("\x00%s\x00%d%s", creator, ki, strings.Join(g.grantees, ","))})
+					rank:    rankRevokeDefaults, order: key(num(slotGlobalDefaults), names(creator), num(ki), names(g.grantees...)),
+					deps: deps{needs: append(rolesExist(append([]string{creator}, g.grantees...)...), acts)}})
 			}
 			d.end()
 		}

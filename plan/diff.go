@@ -65,7 +65,8 @@ func Diff(want *state.Database, snap *state.Snapshot, opts Options) *Plan {
 	d.replay(d.filter())
 	d.temporaryMemberships()
 	d.replay(nil)
-	sortChanges(d.changes)
+	d.loopBreakers()
+	d.sortChanges()
 
 	p := &Plan{
 		Database: want.Name,
@@ -219,15 +220,20 @@ func (d *differ) exists(role string) bool {
 }
 
 // needActAs records that the connected user needs the privileges of role
-// (to create objects it owns, grant on its objects or set its defaults).
-func (d *differ) needActAs(role, why string) {
+// (to create objects it owns, grant on its objects or set its defaults),
+// and returns that need for the change that has it: the change runs while
+// the user holds them (after a temporary membership, if the plan takes
+// one, and before it ends).
+func (d *differ) needActAs(role, why string) resource {
+	need := actingAs(role)
 	if role == "" || role == d.snap.Server.User || d.super() {
-		return
+		return need
 	}
 	if !d.created[role] && d.snap.Server.Uses[role] && d.snap.Server.CanSet[role] {
-		return
+		return need
 	}
 	d.notes = append(d.notes, note{group: d.group, role: role, why: why})
+	return need
 }
 
 // temporaryMemberships adds, for each role the user must act as, a grant
@@ -259,11 +265,13 @@ func (d *differ) temporaryMemberships() {
 		}
 		d.add(Change{Action: "temporary", Object: "membership", Name: role,
 			Summary: fmt.Sprintf("act as %q for this transaction (to %s)", role, why),
-			SQL:     []string{grant}, phase: phaseActAs, order: role})
+			SQL:     []string{grant}, rank: rankActAs, order: nameKey(role),
+			deps: deps{needs: rolesExist(role), provides: []resource{actingAs(role)}}})
 		if !d.dropped[role] || d.opts.KeepAbsentRoles {
 			d.add(Change{Action: "temporary", Object: "membership", Name: role,
 				Summary: fmt.Sprintf("stop acting as %q", role),
-				SQL:     []string{"REVOKE " + ident(role) + " FROM " + ident(user)}, phase: phaseEndActAs, order: role})
+				SQL:     []string{"REVOKE " + ident(role) + " FROM " + ident(user)}, rank: rankEndActAs, order: nameKey(role),
+				deps: deps{needs: rolesExist(role), removes: []resource{actingAs(role)}}})
 		}
 	}
 }

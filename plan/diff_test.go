@@ -295,6 +295,7 @@ func runDiffCases(t *testing.T, cases []diffCase) {
 			if again := statements(Diff(want, snap, opts)); again != got {
 				t.Errorf("second diff differs:\n%s\n---\n%s", got, again)
 			}
+			checkShuffled(t, p)
 		})
 	}
 }

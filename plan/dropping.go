@@ -15,16 +15,24 @@ import (
 // privileges) naming the role, for the length of the transaction. What no
 // rolekeeper run in this database can remove is a problem, before anything
 // runs.
-func (d *differ) dropDependencies(role string) {
+//
+// It returns the rights the drop needs.
+func (d *differ) dropDependencies(role string) (needs []resource) {
 	dep := d.snap.Dropping[role]
 	if dep == nil {
-		return
+		return nil
 	}
 	for _, owner := range dep.Grantors {
 		if owner == role {
 			continue // its own objects are reassigned or dropped
 		}
-		d.needActAs(owner, fmt.Sprintf("revoke the privileges of %q on objects %q owns before dropping it", role, owner))
+		acts := d.needActAs(owner, fmt.Sprintf("revoke the privileges of %q on objects %q owns before dropping it", role, owner))
+		if w := d.want.Roles[owner]; w == nil || !w.Absent {
+			// An owner the plan drops too is no need: once it is gone,
+			// its objects and what it granted on them are its
+			// receiver's, whose rights the user holds as well.
+			needs = append(needs, acts)
+		}
 	}
 	if len(dep.UnknownClasses) > 0 && !d.super() {
 		d.problem("role %q holds privileges recorded in %s, whose owners rolekeeper does not read, so DROP OWNED may be unable to revoke them; revoke them as their owner, then apply again",
@@ -40,6 +48,7 @@ func (d *differ) dropDependencies(role string) {
 		d.problem("role %q owns objects or holds privileges in database(s) %s, which REASSIGN OWNED and DROP OWNED in %q cannot reach, so DROP ROLE would fail; in each of those databases run REASSIGN OWNED BY %s TO <new owner>; DROP OWNED BY %s; then apply again",
 			role, quotedList(others), d.want.Name, ident(role), ident(role))
 	}
+	return needs
 }
 
 // ownerAfterDrops returns who owns what owner owns once the plan has run:
@@ -64,15 +73,21 @@ func (d *differ) ownerAfterDrops(owner string) string {
 // other schemas where target lacks CREATE, target holds it only around
 // REASSIGN OWNED (granted and revoked as the schema's owner). The
 // connected user as target has it through the schema owner's privileges.
-func (d *differ) reassignRights(role, target string) (before, after []string) {
+//
+// rights holds what those statements depend on: the schema owners to act
+// as (each owning its schema by then), and the schemas the role must no
+// longer own, which the spec gives to another owner.
+func (d *differ) reassignRights(role, target string) (before, after []string, rights deps) {
 	dep := d.snap.Dropping[role]
 	if dep == nil {
-		return nil, nil
+		return nil, nil, rights
 	}
 	moved := map[string]bool{}
 	for _, s := range dep.Schemas {
 		if ws := d.want.Schemas[s]; ws != nil && ws.Owner != "" && ws.Owner != role {
-			continue // the schema's own change gives it to its new owner first
+			// the schema's own change gives it to its new owner first
+			rights.excludes = append(rights.excludes, schemaOwnedBy(s, role))
+			continue
 		}
 		moved[s] = true
 		before = append(before, "ALTER SCHEMA "+ident(s)+" OWNER TO "+ident(target))
@@ -88,14 +103,15 @@ func (d *differ) reassignRights(role, target string) (before, after []string) {
 		if owner == target || d.createAtDrop(target, in) {
 			continue
 		}
-		d.needActAs(owner, fmt.Sprintf("give %q CREATE on schema %q while it receives the objects of %q", target, in.Schema, role))
+		rights.needs = append(rights.needs, schemaOwnedBy(in.Schema, owner),
+			d.needActAs(owner, fmt.Sprintf("give %q CREATE on schema %q while it receives the objects of %q", target, in.Schema, role)))
 		if target == d.snap.Server.User {
 			continue // the schema owner's privileges are enough
 		}
 		before = append(before, "GRANT CREATE ON SCHEMA "+ident(in.Schema)+" TO "+ident(target))
 		after = append(after, "REVOKE CREATE ON SCHEMA "+ident(in.Schema)+" FROM "+ident(target))
 	}
-	return before, after
+	return before, after, rights
 }
 
 // createAtDrop reports whether target is granted CREATE on a schema,

@@ -45,9 +45,14 @@ func (d *differ) externalMembers() {
 			d.checkCanGrantRole(role, m)
 		}
 		if len(grant) > 0 {
+			dep := deps{needs: rolesExist(append([]string{role}, grant...)...)}
+			for _, m := range grant {
+				dep.provides = append(dep.provides, memberOf(m, role))
+			}
 			d.add(Change{Action: "grant", Object: "membership", Name: role,
 				Summary: fmt.Sprintf("make %s members of %s", quotedList(grant), ident(role)),
-				SQL:     []string{"GRANT " + ident(role) + " TO " + identList(grant, ident)}, phase: phaseGrantMembership, order: role + "\x00members"})
+				SQL:     []string{"GRANT " + ident(role) + " TO " + identList(grant, ident)}, rank: rankGrantMembership, order: key(names(role), num(slotMembers)),
+				deps: dep})
 		}
 		for _, m := range actual[role] {
 			switch {
@@ -58,6 +63,10 @@ func (d *differ) externalMembers() {
 		}
 	}
 }
+
+// slotMembers places the changes to a role's members after those of the
+// role's own memberships.
+const slotMembers = 1
 
 // revokeMembership returns the statements that end member's membership in
 // role. From PostgreSQL 16 on, REVOKE removes only the named grantor's
@@ -93,5 +102,6 @@ func (d *differ) revokeMember(role, m string) {
 	d.checkCanGrantRole(role, m)
 	d.add(Change{Action: "revoke", Object: "membership", Name: role,
 		Summary: fmt.Sprintf("remove %s from %s (a member the spec does not declare)", ident(m), ident(role)),
-		SQL:     sql, phase: phaseRevokeMembership, order: role + "\x00members\x00" + m})
+		SQL:     sql, rank: rankRevokeMembership, order: key(names(role), num(slotMembers), names(m)),
+		deps: revokeDeps(m, []string{role})})
 }

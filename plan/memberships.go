@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/rolekeeper/rolekeeper/state"
 )
 
 // membershipLoops reports, before anything runs, a membership the plan
@@ -85,4 +87,66 @@ func sortedMembers(m map[string][]string) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// loopBreakers makes each membership the plan grants wait for the removal
+// of every membership on a way back from the role granted to the member:
+// PostgreSQL refuses a grant that closes a loop ("role r is a member of
+// role m"), so the revokes (and drops) that break the loop run first.
+// The ways are looked for among every membership that exists at some
+// point of the plan: the catalog's and those the plan grants. Other
+// revokes are not ordered before grants by this rule. A membership on
+// such a way that the plan keeps is a problem (membershipLoops).
+func (d *differ) loopBreakers() {
+	up := map[string][]string{}   // member -> roles
+	down := map[string][]string{} // role -> members
+	link := func(member, role string) {
+		up[member] = append(up[member], role)
+		down[role] = append(down[role], member)
+	}
+	for _, member := range state.SortedKeys(d.snap.Roles) {
+		for _, role := range state.SortedKeys(d.snap.Roles[member].MemberOf) {
+			link(member, role)
+		}
+	}
+	for _, c := range d.changes {
+		for _, r := range c.provides {
+			if r.kind == resMember {
+				link(r.a, r.b)
+			}
+		}
+	}
+	reach := func(from string, next map[string][]string) map[string]bool {
+		seen := map[string]bool{from: true}
+		for queue := []string{from}; len(queue) > 0; queue = queue[1:] {
+			for _, n := range next[queue[0]] {
+				if !seen[n] {
+					seen[n] = true
+					queue = append(queue, n)
+				}
+			}
+		}
+		return seen
+	}
+	for i := range d.changes {
+		c := &d.changes[i]
+		for _, r := range c.provides {
+			if r.kind != resMember {
+				continue
+			}
+			member, role := r.a, r.b
+			fromRole := reach(role, up) // what role is a member of, and on
+			if !fromRole[member] {
+				continue // no way back: no loop
+			}
+			toMember := reach(member, down) // what reaches member
+			for _, x := range state.SortedKeys(fromRole) {
+				for _, y := range up[x] {
+					if toMember[y] && (x != member || y != role) {
+						c.excludes = append(c.excludes, memberOf(x, y))
+					}
+				}
+			}
+		}
+	}
 }

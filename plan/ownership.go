@@ -52,11 +52,16 @@ func (d *differ) ownership() {
 						sql = append(sql, "ALTER TABLE "+qualified(name, obj)+" OWNER TO "+ident(w.Owner))
 					}
 				}
-				d.needActAs(owner, fmt.Sprintf("give its %s in schema %q to %q", kind, name, w.Owner))
-				d.needActAs(w.Owner, fmt.Sprintf("receive %s in schema %q", kind, name))
+				// The new owner needs CREATE on the schema: it has it as
+				// the schema's owner, once the schema is its.
+				dep := deps{needs: append(rolesExist(owner, w.Owner),
+					d.needActAs(owner, fmt.Sprintf("give its %s in schema %q to %q", kind, name, w.Owner)),
+					d.needActAs(w.Owner, fmt.Sprintf("receive %s in schema %q", kind, name)),
+					schemaOwnedBy(name, w.Owner))}
 				d.add(Change{Action: "alter", Object: Object(kind), Name: name + "." + string(kind),
 					Summary: fmt.Sprintf("give %s in %s owned by %s to the schema's owner %s", pluralize(n, singular(kind), string(kind)), ident(name), ident(owner), ident(w.Owner)),
-					SQL:     sql, phase: phaseCreateSchema, order: fmt.Sprintf("%s\x01%d\x00%s", name, ki, owner), mark: mark{removal: true}})
+					SQL:     sql, rank: rankCreateSchema, order: key(names(name), num(ki), names(owner)), mark: mark{removal: true},
+					deps: dep})
 				d.end()
 			}
 		}

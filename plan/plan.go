@@ -5,33 +5,7 @@
 package plan
 
 import (
-	"sort"
-
 	"github.com/rolekeeper/rolekeeper/state"
-)
-
-// Phases order the changes: roles, then what depends on them, revokes late,
-// removals last.
-const (
-	phaseCreateRole = iota
-	phaseAlterRole
-	phaseRoleSettings
-	phaseActAs // temporary memberships the connected user needs
-	phaseRevokeMembership
-	phaseGrantMembership
-	phaseDatabase
-	phaseCreateSchema
-	phaseSchemaGrants
-	phaseObjectGrants
-	phaseDefaultGrants
-	phaseExtensions
-	phaseRevokeDefaults
-	phaseRevokeObjects
-	phaseRevokeSchema
-	phaseRevokeDatabase
-	phaseDropExtension
-	phaseDropRole
-	phaseEndActAs
 )
 
 // Action is what a change does.
@@ -84,9 +58,10 @@ type Change struct {
 	// Secret names the secret a password change reads (or creates).
 	Secret string `json:"secret,omitempty"`
 
-	phase int
-	order string
-	group int // ties the change to its notes (roles to act as, problems)
+	rank  rank     // kind rank: breaks ties the dependencies leave
+	order orderKey // breaks ties within a rank
+	deps           // what the change needs, provides and removes: its order
+	group int      // ties the change to its notes (roles to act as, problems)
 	mark
 }
 
@@ -147,15 +122,6 @@ func (p *Plan) Summary() map[string]int {
 		}
 	}
 	return m
-}
-
-func sortChanges(cs []Change) {
-	sort.SliceStable(cs, func(i, j int) bool {
-		if cs[i].phase != cs[j].phase {
-			return cs[i].phase < cs[j].phase
-		}
-		return cs[i].order < cs[j].order
-	})
 }
 
 // IsSystemRole reports roles rolekeeper never lists as unmanaged nor

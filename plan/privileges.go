@@ -41,7 +41,8 @@ func (d *differ) database() {
 		d.add(Change{Action: "grant", Object: "database", Name: d.want.Name,
 			Summary: fmt.Sprintf("grant %s on database %s to %s", strings.Join(g.privs, ", "), db, quotedList(g.grantees)),
 			SQL:     []string{fmt.Sprintf("GRANT %s ON DATABASE %s TO %s", strings.Join(g.privs, ", "), db, quotedList(g.grantees))},
-			phase:   phaseDatabase, order: "1" + strings.Join(g.grantees, ",")})
+			rank:    rankDatabase, order: key(num(slotDatabasePrivileges), names(g.grantees...)),
+			deps: deps{needs: rolesExist(g.grantees...)}})
 	}
 	if d.opts.Additive {
 		// PUBLIC's policy is explicit, and the filter keeps or drops whole
@@ -54,7 +55,8 @@ func (d *differ) database() {
 		d.add(Change{Action: "revoke", Object: "database", Name: d.want.Name,
 			Summary: fmt.Sprintf("revoke %s on database %s from %s", strings.Join(g.privs, ", "), db, quotedList(g.grantees)),
 			SQL:     []string{fmt.Sprintf("REVOKE %s ON DATABASE %s FROM %s", strings.Join(g.privs, ", "), db, quotedList(g.grantees))},
-			phase:   phaseRevokeDatabase, order: strings.Join(g.grantees, ","),
+			rank:    rankRevokeDatabase, order: nameKey(g.grantees...),
+			deps: deps{needs: rolesExist(g.grantees...)},
 			mark: mark{explicit: len(g.grantees) == 1 && g.grantees[0] == state.Public}})
 	}
 	for _, k := range state.SortedKeys(d.want.Settings) {
@@ -67,7 +69,7 @@ func (d *differ) database() {
 		d.add(Change{Action: "set", Object: "database setting", Name: k,
 			Summary: fmt.Sprintf("set %s on database %s", k, db),
 			SQL:     []string{fmt.Sprintf("ALTER DATABASE %s SET %s = %s", db, settingName(k), settingValue(wv))},
-			phase:   phaseDatabase, order: "2" + k})
+			rank:    rankDatabase, order: key(num(slotDatabaseSettings), names(k))})
 	}
 	if touched && !d.super() && !d.snap.Server.ActsAsDBOwner {
 		d.problem("changing privileges or settings of database %s needs its owner's rights; %q does not have the privileges of %q", db, d.snap.Server.User, d.have.Owner)
@@ -91,6 +93,12 @@ func eachDiffering(want, have state.Grants, fn func(grantee string, want, have s
 	}
 }
 
+// Slots of the changes of rank rankDatabase: privileges, then settings.
+const (
+	slotDatabasePrivileges = iota + 1
+	slotDatabaseSettings
+)
+
 // addIfAny records the privileges a grantee needs, when there are any.
 func addIfAny(m map[string][]string, grantee string, privs []string) {
 	if len(privs) > 0 {
@@ -110,27 +118,37 @@ func (d *differ) schema(w *state.Schema) {
 		}
 		sql := "CREATE SCHEMA " + ident(w.Name)
 		summary := "create schema " + ident(w.Name)
+		var dep deps
 		if owner != "" && owner != d.snap.Server.User {
 			sql += " AUTHORIZATION " + ident(owner)
 			summary += " owned by " + ident(owner)
-			d.needActAs(owner, fmt.Sprintf("create schema %q owned by it", w.Name))
+			dep.needs = append(rolesExist(owner), d.needActAs(owner, fmt.Sprintf("create schema %q owned by it", w.Name)))
 		}
 		if owner == "" {
 			owner = d.snap.Server.User
 		}
+		dep.provides = []resource{schemaExists(w.Name), schemaOwnedBy(w.Name, owner)}
 		d.checkCreateInDB(summary)
-		d.add(Change{Action: "create", Object: "schema", Name: w.Name, Summary: summary, SQL: []string{sql}, phase: phaseCreateSchema, order: w.Name})
+		d.add(Change{Action: "create", Object: "schema", Name: w.Name, Summary: summary, SQL: []string{sql}, rank: rankCreateSchema, order: nameKey(w.Name), deps: dep})
 		h = state.NewSchema(w.Name, owner)
 	case owner != "" && h.Owner != owner:
 		if !d.exists(owner) {
 			d.problem("schema %q: owner %q does not exist and is not declared", w.Name, owner)
 		}
-		d.needActAs(h.Owner, fmt.Sprintf("give schema %q away", w.Name))
-		d.needActAs(owner, fmt.Sprintf("make it the owner of schema %q", w.Name))
+		// Acting as the old owner, which must still exist: the move runs
+		// before the old owner is dropped or loses the right to act as it.
+		dep := deps{
+			needs: append(rolesExist(h.Owner, owner),
+				d.needActAs(h.Owner, fmt.Sprintf("give schema %q away", w.Name)),
+				d.needActAs(owner, fmt.Sprintf("make it the owner of schema %q", w.Name))),
+			provides: []resource{schemaOwnedBy(w.Name, owner)},
+			removes:  []resource{schemaOwnedBy(w.Name, h.Owner)},
+		}
 		summary := fmt.Sprintf("change the owner of schema %s from %s to %s", ident(w.Name), ident(h.Owner), ident(owner))
 		d.checkCreateInDB(summary)
 		d.add(Change{Action: "alter", Object: "schema", Name: w.Name, Summary: summary,
-			SQL: []string{"ALTER SCHEMA " + ident(w.Name) + " OWNER TO " + ident(owner)}, phase: phaseCreateSchema, order: w.Name})
+			SQL: []string{"ALTER SCHEMA " + ident(w.Name) + " OWNER TO " + ident(owner)}, rank: rankCreateSchema, order: nameKey(w.Name),
+			deps: dep})
 	default:
 		owner = d.ownerAfterDrops(h.Owner)
 	}
@@ -163,21 +181,30 @@ func (d *differ) schemaPrivileges(w, h *state.Schema, owner string) {
 func (d *differ) schemaGrants(schema, owner string, need, extra map[string][]string, explicit bool) {
 	s := ident(schema)
 	for _, g := range groupByPrivs(need) {
-		d.needActAs(owner, fmt.Sprintf("grant privileges on schema %q", schema))
+		acts := d.needActAs(owner, fmt.Sprintf("grant privileges on schema %q", schema))
 		d.add(Change{Action: "grant", Object: "schema", Name: schema,
 			Summary: fmt.Sprintf("grant %s on schema %s to %s", strings.Join(g.privs, ", "), s, quotedList(g.grantees)),
 			SQL:     []string{fmt.Sprintf("GRANT %s ON SCHEMA %s TO %s", strings.Join(g.privs, ", "), s, quotedList(g.grantees))},
-			phase:   phaseSchemaGrants, order: schema + "\x00" + strings.Join(g.grantees, ",")})
+			rank:    rankSchemaGrants, order: nameKey(append([]string{schema}, g.grantees...)...),
+			deps: onSchema(schema, owner, acts, g.grantees)})
 	}
 	for _, g := range groupByPrivs(extra) {
 		d.begin()
-		d.needActAs(owner, fmt.Sprintf("revoke privileges on schema %q", schema))
+		acts := d.needActAs(owner, fmt.Sprintf("revoke privileges on schema %q", schema))
 		d.add(Change{Action: "revoke", Object: "schema", Name: schema,
 			Summary: fmt.Sprintf("revoke %s on schema %s from %s", strings.Join(g.privs, ", "), s, quotedList(g.grantees)),
 			SQL:     []string{fmt.Sprintf("REVOKE %s ON SCHEMA %s FROM %s", strings.Join(g.privs, ", "), s, quotedList(g.grantees))},
-			phase:   phaseRevokeSchema, order: schema + "\x00" + strings.Join(g.grantees, ","), mark: mark{explicit: explicit}})
+			rank:    rankRevokeSchema, order: nameKey(append([]string{schema}, g.grantees...)...), mark: mark{explicit: explicit},
+			deps: onSchema(schema, owner, acts, g.grantees)})
 		d.end()
 	}
+}
+
+// onSchema is what a change of privileges on schema (or its objects), made
+// as its owner, depends on: the schema, owned by owner, the right to act
+// as owner, and the grantees.
+func onSchema(schema, owner string, acts resource, grantees []string) deps {
+	return deps{needs: append(rolesExist(grantees...), schemaExists(schema), schemaOwnedBy(schema, owner), acts)}
 }
 
 // publicSchema applies the PUBLIC policy for creating objects in schema public.
@@ -275,10 +302,15 @@ func (d *differ) objectPrivileges(schema, schemaOwner string, kind state.ObjectK
 	}
 	d.begin()
 	defer d.end()
+	var acts []resource
 	for _, owner := range state.SortedKeys(h.OwnedBy) {
-		d.needActAs(owner, fmt.Sprintf("grant privileges on %s in schema %q", kind, schema))
+		acts = append(acts, d.needActAs(owner, fmt.Sprintf("grant privileges on %s in schema %q", kind, schema)))
 	}
-	d.needActAs(schemaOwner, fmt.Sprintf("look up %s in schema %q (USAGE on it)", kind, schema))
+	dep := func(grantees []string) deps {
+		dep := onSchema(schema, schemaOwner, d.needActAs(schemaOwner, fmt.Sprintf("look up %s in schema %q (USAGE on it)", kind, schema)), grantees)
+		dep.needs = append(dep.needs, acts...)
+		return dep
+	}
 	k := kindSQL[kind]
 	s := ident(schema)
 	name := schema + "." + string(kind)
@@ -286,25 +318,29 @@ func (d *differ) objectPrivileges(schema, schemaOwner string, kind state.ObjectK
 		d.add(Change{Action: "grant", Object: Object(kind), Name: name,
 			Summary: fmt.Sprintf("grant %s on all %s in %s to %s", strings.Join(g.privs, ", "), pluralize(h.Total, strings.TrimSuffix(string(kind), "s"), string(kind)), s, quotedList(g.grantees)),
 			SQL:     []string{fmt.Sprintf("GRANT %s ON %s IN SCHEMA %s TO %s", strings.Join(g.privs, ", "), k.all, s, quotedList(g.grantees))},
-			phase:   phaseObjectGrants, order: name + "\x00a" + strings.Join(g.grantees, ",")})
+			rank:    rankObjectGrants, order: key(names(schema, string(kind)), num(slotWide), names(g.grantees...)),
+			deps: dep(g.grantees)})
 	}
 	for _, g := range groupByPrivs(wideRevoke) {
 		d.add(Change{Action: "revoke", Object: Object(kind), Name: name,
 			Summary: fmt.Sprintf("revoke %s on all %s in %s from %s", strings.Join(g.privs, ", "), kind, s, quotedList(g.grantees)),
 			SQL:     []string{fmt.Sprintf("REVOKE %s ON %s IN SCHEMA %s FROM %s", strings.Join(g.privs, ", "), k.all, s, quotedList(g.grantees))},
-			phase:   phaseRevokeObjects, order: name + "\x00a" + strings.Join(g.grantees, ",")})
+			rank:    rankRevokeObjects, order: key(names(schema, string(kind)), num(slotWide), names(g.grantees...)),
+			deps: dep(g.grantees)})
 	}
 	for i, st := range groupObjectPrivs(perObj) {
 		d.add(Change{Action: "grant", Object: Object(kind), Name: name,
 			Summary: fmt.Sprintf("grant %s on %s to %s (repairs partial drift)", strings.Join(st.privs, ", "), objectNames(schema, st.objects), quotedList(st.grantees)),
 			SQL:     []string{fmt.Sprintf("GRANT %s ON %s %s TO %s", strings.Join(st.privs, ", "), k.one, qualifiedList(schema, st.objects), quotedList(st.grantees))},
-			phase:   phaseObjectGrants, order: fmt.Sprintf("%s\x00b%08d", name, i)})
+			rank:    rankObjectGrants, order: key(names(schema, string(kind)), num(slotPerObject), num(i)),
+			deps: dep(st.grantees)})
 	}
 	for i, st := range groupObjectPrivs(perObjRevoke) {
 		d.add(Change{Action: "revoke", Object: Object(kind), Name: name,
 			Summary: fmt.Sprintf("revoke %s on %s from %s", strings.Join(st.privs, ", "), objectNames(schema, st.objects), quotedList(st.grantees)),
 			SQL:     []string{fmt.Sprintf("REVOKE %s ON %s %s FROM %s", strings.Join(st.privs, ", "), k.one, qualifiedList(schema, st.objects), quotedList(st.grantees))},
-			phase:   phaseRevokeObjects, order: fmt.Sprintf("%s\x00b%08d", name, i)})
+			rank:    rankRevokeObjects, order: key(names(schema, string(kind)), num(slotPerObject), num(i)),
+			deps: dep(st.grantees)})
 	}
 }
 
@@ -343,6 +379,16 @@ func differingGrantees(w, h *state.ObjectGrants) []string {
 	sort.Strings(out)
 	return out
 }
+
+// Slots of the changes on the objects of one kind in one schema: revokes
+// along grant chains, schema-wide statements, per-object statements,
+// column privileges.
+const (
+	slotChains = iota
+	slotWide
+	slotPerObject
+	slotColumns
+)
 
 // namedDrift compares a privilege wanted on named objects with the objects
 // that have it: it returns the existing named objects that lack it and the
@@ -493,25 +539,36 @@ func (d *differ) defaultPrivileges(w, h *state.Schema, owner string) {
 				d.end()
 				continue
 			}
-			d.needActAs(creator, fmt.Sprintf("set default privileges for objects it creates in schema %q", w.Name))
+			acts := d.needActAs(creator, fmt.Sprintf("set default privileges for objects it creates in schema %q", w.Name))
+			dep := func(grantees []string) deps {
+				return deps{needs: append(rolesExist(append([]string{creator}, grantees...)...), schemaExists(w.Name), acts)}
+			}
 			k := kindSQL[kind].defaults
 			prefix := fmt.Sprintf("ALTER DEFAULT PRIVILEGES FOR ROLE %s IN SCHEMA %s ", ident(creator), s)
 			for _, g := range groups {
 				d.add(Change{Action: "grant", Object: "default privileges", Name: w.Name + "." + string(kind),
 					Summary: fmt.Sprintf("future %s %s creates in %s: grant %s to %s", kind, ident(creator), s, strings.Join(g.privs, ", "), quotedList(g.grantees)),
 					SQL:     []string{fmt.Sprintf("%sGRANT %s ON %s TO %s", prefix, strings.Join(g.privs, ", "), k, quotedList(g.grantees))},
-					phase:   phaseDefaultGrants, order: fmt.Sprintf("%s\x00%s\x00%d%s", w.Name, creator, ki, strings.Join(g.grantees, ","))})
+					rank:    rankDefaultGrants, order: key(num(slotSchemaDefaults), names(w.Name), names(creator), num(ki), names(g.grantees...)),
+					deps: dep(g.grantees)})
 			}
 			for _, g := range revokes {
 				d.add(Change{Action: "revoke", Object: "default privileges", Name: w.Name + "." + string(kind),
 					Summary: fmt.Sprintf("future %s %s creates in %s: revoke %s from %s", kind, ident(creator), s, strings.Join(g.privs, ", "), quotedList(g.grantees)),
 					SQL:     []string{fmt.Sprintf("%sREVOKE %s ON %s FROM %s", prefix, strings.Join(g.privs, ", "), k, quotedList(g.grantees))},
-					phase:   phaseRevokeDefaults, order: fmt.Sprintf("%s\x00%s\x00%d%s", w.Name, creator, ki, strings.Join(g.grantees, ","))})
+					rank:    rankRevokeDefaults, order: key(num(slotSchemaDefaults), names(w.Name), names(creator), num(ki), names(g.grantees...)),
+					deps: dep(g.grantees)})
 			}
 			d.end()
 		}
 	}
 }
+
+// Slots of default privileges: database-wide ones first, then per schema.
+const (
+	slotGlobalDefaults = iota
+	slotSchemaDefaults
+)
 
 // extensions plans CREATE and DROP EXTENSION. The schema applies when an
 // extension is created: many extensions cannot move, so it is not converged.
@@ -521,7 +578,7 @@ func (d *differ) extensions() {
 		switch {
 		case w.Absent && h != nil:
 			d.add(Change{Action: "drop", Object: "extension", Name: name, Summary: "drop extension " + ident(name),
-				SQL: []string{"DROP EXTENSION " + ident(name)}, phase: phaseDropExtension, order: name,
+				SQL: []string{"DROP EXTENSION " + ident(name)}, rank: rankDropExtension, order: nameKey(name),
 				mark: mark{explicit: d.opts.DropAbsentExtensions}})
 		case w.Absent:
 		case h == nil:
@@ -542,8 +599,12 @@ func (d *differ) extensions() {
 				sql += " SCHEMA " + ident(w.Schema)
 			}
 			d.checkCreateInDB("create extension " + ident(name))
+			var dep deps
+			if w.Schema != "" {
+				dep.needs = []resource{schemaExists(w.Schema)}
+			}
 			d.add(Change{Action: "create", Object: "extension", Name: name, Summary: "create extension " + ident(name),
-				SQL: []string{sql}, phase: phaseExtensions, order: name})
+				SQL: []string{sql}, rank: rankExtensions, order: nameKey(name), deps: dep})
 		}
 	}
 }

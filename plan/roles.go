@@ -54,7 +54,8 @@ func (d *differ) password(w, h *state.Role) {
 		Summary: fmt.Sprintf("set the password of %s from secret %q (a strong one is generated and stored there if the secret does not exist)", ident(w.Name), w.PasswordSecret),
 		SQL:     []string{"ALTER ROLE " + ident(w.Name) + " PASSWORD " + PasswordPlaceholder},
 		Secret:  w.PasswordSecret,
-		phase:   phaseRoleSettings, order: w.Name + "\x00\x00password"})
+		rank:    rankRoleSettings, order: key(names(w.Name), num(slotPassword)),
+		deps: deps{needs: rolesExist(w.Name)}})
 }
 
 // roleOptions lists the CREATE/ALTER ROLE options that take a role from
@@ -114,7 +115,8 @@ func (d *differ) createRole(w *state.Role) {
 	if w.Login {
 		desc += fmt.Sprintf(" (login, auth %s)", w.Auth)
 	}
-	d.add(Change{Action: "create", Object: "role", Name: w.Name, Summary: desc, SQL: []string{sql}, phase: phaseCreateRole, order: w.Name})
+	d.add(Change{Action: "create", Object: "role", Name: w.Name, Summary: desc, SQL: []string{sql}, rank: rankCreateRole, order: nameKey(w.Name),
+		deps: deps{provides: []resource{roleExists(w.Name)}}})
 }
 
 func (d *differ) alterRole(w, h *state.Role) {
@@ -128,7 +130,8 @@ func (d *differ) alterRole(w, h *state.Role) {
 	}
 	d.add(Change{Action: "alter", Object: "role", Name: w.Name,
 		Summary: fmt.Sprintf("alter role %s: %s", ident(w.Name), strings.Join(opts, ", ")),
-		SQL:     []string{"ALTER ROLE " + ident(w.Name) + " WITH " + strings.Join(opts, " ")}, phase: phaseAlterRole, order: w.Name})
+		SQL:     []string{"ALTER ROLE " + ident(w.Name) + " WITH " + strings.Join(opts, " ")}, rank: rankAlterRole, order: nameKey(w.Name),
+		deps: deps{needs: rolesExist(w.Name)}})
 }
 
 // checkCanAlter records a problem when the user may not change an existing role.
@@ -154,7 +157,7 @@ func (d *differ) roleSettings(w, h *state.Role) {
 	db := ident(d.want.Name)
 	prefix := fmt.Sprintf("ALTER ROLE %s IN DATABASE %s ", ident(w.Name), db)
 	d.begin()
-	if d.settingChanges(w.Name, w.Settings, have, "in database "+db, prefix, "\x00") && h != nil {
+	if d.settingChanges(w.Name, w.Settings, have, "in database "+db, prefix, slotInDatabase) && h != nil {
 		d.checkCanAlter(w.Name, h)
 	}
 	d.end()
@@ -181,9 +184,14 @@ func (d *differ) memberships(w, h *state.Role) {
 	d.grantedTo[w.Name] = grant
 	d.revokedFrom[w.Name] = revoke
 	if len(grant) > 0 {
+		dep := deps{needs: rolesExist(append([]string{w.Name}, grant...)...)}
+		for _, m := range grant {
+			dep.provides = append(dep.provides, memberOf(w.Name, m))
+		}
 		d.add(Change{Action: "grant", Object: "membership", Name: w.Name,
 			Summary: fmt.Sprintf("make %s a member of %s", ident(w.Name), quotedList(grant)),
-			SQL:     []string{"GRANT " + identList(grant, ident) + " TO " + ident(w.Name)}, phase: phaseGrantMembership, order: w.Name})
+			SQL:     []string{"GRANT " + identList(grant, ident) + " TO " + ident(w.Name)}, rank: rankGrantMembership, order: nameKey(w.Name),
+			deps: dep})
 	}
 	if len(revoke) == 0 {
 		return
@@ -213,7 +221,8 @@ func (d *differ) memberships(w, h *state.Role) {
 	}
 	d.add(Change{Action: "revoke", Object: "membership", Name: w.Name,
 		Summary: fmt.Sprintf("remove %s from %s (not in the spec)", ident(w.Name), quotedList(revoke)),
-		SQL:     sql, phase: phaseRevokeMembership, order: w.Name, mark: mark{explicit: explicit}})
+		SQL:     sql, rank: rankRevokeMembership, order: nameKey(w.Name), mark: mark{explicit: explicit},
+		deps: revokeDeps(w.Name, revoke)})
 }
 
 // leavesIAM reports whether the membership in role must go even in additive
@@ -258,10 +267,32 @@ func (d *differ) dropRole(w, h *state.Role) {
 	if !d.exists(target) {
 		d.problem("role %q: reassign_owned_to %q does not exist and is not declared", w.Name, target)
 	}
-	d.needActAs(w.Name, fmt.Sprintf("reassign the objects of %q", w.Name))
-	d.needActAs(target, fmt.Sprintf("receive the objects of %q", w.Name))
-	d.dropDependencies(w.Name)
-	before, after := d.reassignRights(w.Name, target)
+	// The drop needs its receiver, the rights of every role it acts as
+	// (itself, the receiver, the owners its privileges were granted by),
+	// and the schemas the spec gives to another owner moved away first; it
+	// removes the role, its memberships and the right to act as it (not
+	// when the role is only cleared here, to be dropped in another
+	// database's plan).
+	dep := deps{
+		needs: append(rolesExist(target),
+			d.needActAs(w.Name, fmt.Sprintf("reassign the objects of %q", w.Name)),
+			d.needActAs(target, fmt.Sprintf("receive the objects of %q", w.Name))),
+	}
+	dep.needs = append(dep.needs, d.dropDependencies(w.Name)...)
+	if !d.opts.KeepAbsentRoles {
+		dep.removes = []resource{roleExists(w.Name), actingAs(w.Name)}
+		for _, role := range state.SortedKeys(h.MemberOf) {
+			dep.removes = append(dep.removes, memberOf(w.Name, role))
+		}
+		for _, member := range state.SortedKeys(d.snap.Roles) {
+			if _, ok := d.snap.Roles[member].MemberOf[w.Name]; ok {
+				dep.removes = append(dep.removes, memberOf(member, w.Name))
+			}
+		}
+	}
+	before, after, rights := d.reassignRights(w.Name, target)
+	dep.needs = append(dep.needs, rights.needs...)
+	dep.excludes = rights.excludes
 	sql := append(before, "REASSIGN OWNED BY "+ident(w.Name)+" TO "+ident(target))
 	sql = append(sql, after...)
 	summary := fmt.Sprintf("drop role %s (its objects in this database go to %s, its privileges are dropped)", ident(w.Name), ident(target))
@@ -274,7 +305,18 @@ func (d *differ) dropRole(w, h *state.Role) {
 	d.add(Change{Action: "drop", Object: "role", Name: w.Name,
 		Summary: summary,
 		SQL:     sql,
-		phase:   phaseDropRole, order: w.Name, mark: mark{explicit: true}}) // state: absent
+		rank:    rankDropRole, order: nameKey(w.Name), mark: mark{explicit: true}, // state: absent
+		deps:    dep})
+}
+
+// revokeDeps is what revoking member's memberships in roles depends on:
+// the roles, and it removes the memberships.
+func revokeDeps(member string, roles []string) deps {
+	dep := deps{needs: rolesExist(append([]string{member}, roles...)...)}
+	for _, r := range roles {
+		dep.removes = append(dep.removes, memberOf(member, r))
+	}
+	return dep
 }
 
 // union returns the sorted keys present in either map.

@@ -7,6 +7,14 @@ import (
 	"github.com/rolekeeper/rolekeeper/state"
 )
 
+// Slots of a role's changes of rank rankRoleSettings: its password, then
+// its settings for all databases, then those in this database.
+const (
+	slotPassword = iota
+	slotAllDatabases
+	slotInDatabase
+)
+
 // allDatabaseSettings converges a managed role's settings for every
 // database (ALTER ROLE ... SET without IN DATABASE): they hold in this
 // database too, so one the spec does not list is drift and is reset in
@@ -17,7 +25,7 @@ func (d *differ) allDatabaseSettings(w, h *state.Role) {
 		have = h.AllDatabaseSettings
 	}
 	d.begin()
-	if d.settingChanges(w.Name, w.AllDatabaseSettings, have, "in all databases", "ALTER ROLE "+ident(w.Name)+" ", "\x00\x01") && h != nil {
+	if d.settingChanges(w.Name, w.AllDatabaseSettings, have, "in all databases", "ALTER ROLE "+ident(w.Name)+" ", slotAllDatabases) && h != nil {
 		d.checkCanAlter(w.Name, h)
 	}
 	d.end()
@@ -27,7 +35,7 @@ func (d *differ) allDatabaseSettings(w, h *state.Role) {
 // and RESET for those want does not list (removals: additive mode drops them). where says
 // where they hold ("in database x"), prefix starts each statement. It
 // reports whether it planned anything.
-func (d *differ) settingChanges(role string, want, have map[string][]string, where, prefix, tag string) bool {
+func (d *differ) settingChanges(role string, want, have map[string][]string, where, prefix string, slot int) bool {
 	changed := false
 	for _, k := range union(want, have) {
 		wv, inWant := want[k]
@@ -38,13 +46,15 @@ func (d *differ) settingChanges(role string, want, have map[string][]string, whe
 			d.add(Change{Action: "set", Object: "role setting", Name: role + "." + k,
 				Summary: fmt.Sprintf("set %s for role %s %s", k, ident(role), where),
 				SQL:     []string{fmt.Sprintf("%sSET %s = %s", prefix, settingName(k), settingValue(wv))},
-				phase:   phaseRoleSettings, order: role + tag + k})
+				rank:    rankRoleSettings, order: key(names(role), num(slot), names(k)),
+				deps: deps{needs: rolesExist(role)}})
 			changed = true
 		case !inWant && inHave:
 			d.add(Change{Action: "reset", Object: "role setting", Name: role + "." + k,
 				Summary: fmt.Sprintf("reset %s for role %s %s (not in the spec)", k, ident(role), where),
 				SQL:     []string{fmt.Sprintf("%sRESET %s", prefix, settingName(k))},
-				phase:   phaseRoleSettings, order: role + tag + k})
+				rank:    rankRoleSettings, order: key(names(role), num(slot), names(k)),
+				deps: deps{needs: rolesExist(role)}})
 			changed = true
 		}
 	}
