@@ -158,21 +158,50 @@ type deps struct {
 	excludes []resource // must no longer hold when it runs (runs after its removers)
 }
 
-// dependency says that change from runs before change to, and why.
+// dependency says that change from runs before change to, and why: the
+// resource and how each of them touches it.
 type dependency struct {
 	from, to int
-	why      string
+	res      resource
+	rel      relation
+}
+
+// relation is how the two changes of a dependency touch its resource.
+type relation int
+
+// Relations.
+const (
+	providesForUse    relation = iota // from provides, to needs
+	providesForRemove                 // from provides, to removes
+	usesBeforeRemove                  // from needs, to removes
+	removesBeforeUse                  // from removes, to needs it gone
+)
+
+// why says, of the first change, why it runs before the second.
+func (e dependency) why() string {
+	switch e.rel {
+	case providesForUse:
+		return "provides " + e.res.String() + ", which the other needs"
+	case providesForRemove:
+		return "provides " + e.res.String() + ", which the other removes"
+	case usesBeforeRemove:
+		return "needs " + e.res.String() + ", which the other removes"
+	default:
+		return "removes " + e.res.String() + ", which must be gone for the other"
+	}
 }
 
 // dependencyEdges draws the edges the changes' resources imply.
 func dependencyEdges(cs []Change) []dependency {
 	type users struct{ providers, users, removers, excluders []int }
 	by := map[resource]*users{}
+	var seen []resource // in the order first met: the edges are deterministic
 	at := func(r resource) *users {
 		u := by[r]
 		if u == nil {
 			u = &users{}
 			by[r] = u
+			seen = append(seen, r)
 		}
 		return u
 	}
@@ -190,21 +219,26 @@ func dependencyEdges(cs []Change) []dependency {
 			at(r).excluders = append(at(r).excluders, i)
 		}
 	}
-	var edges []dependency
-	link := func(from, to []int, why func() string) {
+	total := 0
+	for _, u := range by {
+		total += len(u.providers)*(len(u.users)+len(u.removers)) + len(u.users)*len(u.removers) + len(u.removers)*len(u.excluders)
+	}
+	edges := make([]dependency, 0, total)
+	link := func(from, to []int, r resource, rel relation) {
 		for _, f := range from {
 			for _, t := range to {
 				if f != t {
-					edges = append(edges, dependency{f, t, why()})
+					edges = append(edges, dependency{f, t, r, rel})
 				}
 			}
 		}
 	}
-	for r, u := range by {
-		link(u.providers, u.users, func() string { return "provides " + r.String() + " that the other needs" })
-		link(u.providers, u.removers, func() string { return "provides " + r.String() + " that the other removes" })
-		link(u.users, u.removers, func() string { return "needs " + r.String() + " that the other removes" })
-		link(u.removers, u.excluders, func() string { return "removes " + r.String() + " that must be gone for the other" })
+	for _, r := range seen {
+		u := by[r]
+		link(u.providers, u.users, r, providesForUse)
+		link(u.providers, u.removers, r, providesForRemove)
+		link(u.users, u.removers, r, usesBeforeRemove)
+		link(u.removers, u.excluders, r, removesBeforeUse)
 	}
 	return edges
 }
@@ -220,13 +254,21 @@ func sortChanges(cs []Change, first func(a, b *Change) int) (loop []string) {
 		return nil
 	}
 	edges := dependencyEdges(cs)
-	out := make([][]int, n)
-	in := make([][]dependency, n)
+	// out[start[i]:start[i+1]] are the changes that wait for change i.
+	start := make([]int, n+1)
 	indeg := make([]int, n)
 	for _, e := range edges {
-		out[e.from] = append(out[e.from], e.to)
-		in[e.to] = append(in[e.to], e)
+		start[e.from+1]++
 		indeg[e.to]++
+	}
+	for i := range n {
+		start[i+1] += start[i]
+	}
+	out := make([]int, len(edges))
+	next := slices.Clone(start[:n])
+	for _, e := range edges {
+		out[next[e.from]] = e.to
+		next[e.from]++
 	}
 	ready := &changeHeap{cs: cs, first: first}
 	for i := range n {
@@ -239,14 +281,14 @@ func sortChanges(cs []Change, first func(a, b *Change) int) (loop []string) {
 	for ready.Len() > 0 {
 		i := heap.Pop(ready).(int)
 		order = append(order, i)
-		for _, j := range out[i] {
+		for _, j := range out[start[i]:start[i+1]] {
 			if indeg[j]--; indeg[j] == 0 {
 				heap.Push(ready, j)
 			}
 		}
 	}
 	if len(order) < n {
-		loop = describeLoop(cs, in, indeg)
+		loop = describeLoop(cs, edges, indeg)
 		var rest []int
 		for i := range n {
 			if indeg[i] > 0 {
@@ -266,7 +308,11 @@ func sortChanges(cs []Change, first func(a, b *Change) int) (loop []string) {
 
 // describeLoop finds a loop among the changes left unsorted (each has an
 // edge from another left unsorted) and describes its links.
-func describeLoop(cs []Change, in [][]dependency, indeg []int) []string {
+func describeLoop(cs []Change, edges []dependency, indeg []int) []string {
+	in := make([][]dependency, len(cs))
+	for _, e := range edges {
+		in[e.to] = append(in[e.to], e)
+	}
 	start := -1
 	for i := range indeg {
 		if indeg[i] > 0 {
@@ -293,7 +339,7 @@ func describeLoop(cs []Change, in [][]dependency, indeg []int) []string {
 	slices.Reverse(walk)
 	out := make([]string, len(walk))
 	for i, e := range walk {
-		out[i] = fmt.Sprintf("%q before %q (it %s)", cs[e.from].Summary, cs[e.to].Summary, e.why)
+		out[i] = fmt.Sprintf("%q before %q (it %s)", cs[e.from].Summary, cs[e.to].Summary, e.why())
 	}
 	return out
 }
