@@ -306,7 +306,7 @@ func (d *differ) dropRole(w, h *state.Role) {
 		Summary: summary,
 		SQL:     sql,
 		rank:    rankDropRole, order: nameKey(w.Name), mark: mark{explicit: true}, // state: absent
-		deps:    dep})
+		deps: dep})
 }
 
 // revokeDeps is what revoking member's memberships in roles depends on:
