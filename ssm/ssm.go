@@ -9,8 +9,8 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/rolekeeper/rolekeeper/awscall"
 	"github.com/rolekeeper/rolekeeper/credentials"
 )
 
@@ -30,11 +30,34 @@ func (a AdminParameter) Fetch(ctx context.Context, _ string, _ uint16, _ string)
 	if err != nil {
 		return credentials.Credential{}, fmt.Errorf("read the admin parameter %s: load the AWS configuration: %w", a.Name, err)
 	}
-	out, err := ssm.NewFromConfig(cfg).GetParameter(ctx, &ssm.GetParameterInput{Name: &a.Name, WithDecryption: aws.Bool(true)})
+	c, err := awscall.New(cfg, awscall.SSM)
 	if err != nil {
 		return credentials.Credential{}, fmt.Errorf("read the admin parameter %s: %w", a.Name, err)
 	}
-	return credentials.ParseCredential("parameter "+a.Name, aws.ToString(out.Parameter.Value))
+	var out struct {
+		Parameter struct {
+			Value *string
+		}
+	}
+	in := map[string]any{"Name": a.Name, "WithDecryption": true}
+	if err := c.JSON(ctx, "AmazonSSM.GetParameter", in, &out); err != nil {
+		return credentials.Credential{}, fmt.Errorf("read the admin parameter %s: %w%s", a.Name, err, hint(err))
+	}
+	if out.Parameter.Value == nil {
+		return credentials.Credential{}, fmt.Errorf("read the admin parameter %s: SSM returned no value", a.Name)
+	}
+	return credentials.ParseCredential("parameter "+a.Name, *out.Parameter.Value)
+}
+
+// hint says what to do for the errors a user can fix.
+func hint(err error) string {
+	switch {
+	case awscall.IsCode(err, "ParameterNotFound", "ParameterVersionNotFound"):
+		return " (check the parameter's name and the region; a secret is read through /aws/reference/secretsmanager/NAME)"
+	case awscall.IsCode(err, "AccessDeniedException", "AccessDenied"):
+		return " (the caller needs ssm:GetParameter on the parameter, and kms:Decrypt on its key for a SecureString)"
+	}
+	return ""
 }
 
 // Refetchable implements credentials.AdminSource: the parameter may

@@ -3,17 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	awslambdasvc "github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/rolekeeper/rolekeeper/lambdaapi"
 	"github.com/rolekeeper/rolekeeper/spec"
 )
 
@@ -59,18 +56,12 @@ func runInvoke(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return fmt.Errorf("load AWS configuration: %w", err)
 	}
-	result, err := awslambdasvc.NewFromConfig(cfg).Invoke(ctx, &awslambdasvc.InvokeInput{
-		FunctionName: aws.String(function),
-		Payload:      payload,
-		LogType:      types.LogTypeTail,
-	})
+	result, err := lambdaapi.Invoke(ctx, cfg, function, payload)
 	if err != nil {
 		return fmt.Errorf("invoke %s: %w", function, err)
 	}
-	if result.LogResult != nil {
-		if logs, err := base64.StdEncoding.DecodeString(*result.LogResult); err == nil {
-			fmt.Fprintf(stderr, "--- log tail of %s ---\n%s--- end of log tail ---\n", function, logs)
-		}
+	if len(result.LogTail) > 0 {
+		fmt.Fprintf(stderr, "--- log tail of %s ---\n%s--- end of log tail ---\n", function, result.LogTail)
 	}
 	var pretty bytes.Buffer
 	if json.Indent(&pretty, result.Payload, "", "  ") != nil {
@@ -78,15 +69,15 @@ func runInvoke(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		pretty.Write(result.Payload)
 	}
 	fmt.Fprintln(stdout, pretty.String())
-	if result.FunctionError != nil {
+	if result.FunctionError != "" {
 		var fe struct {
 			ErrorMessage string `json:"errorMessage"`
 		}
 		if err := json.Unmarshal(result.Payload, &fe); err != nil || fe.ErrorMessage == "" {
 			// Not Lambda's error shape: the payload printed above says it all.
-			return &exitError{1, fmt.Errorf("function error (%s); its payload is printed above", *result.FunctionError)}
+			return &exitError{1, fmt.Errorf("function error (%s); its payload is printed above", result.FunctionError)}
 		}
-		return &exitError{1, fmt.Errorf("function error (%s): %s", *result.FunctionError, fe.ErrorMessage)}
+		return &exitError{1, fmt.Errorf("function error (%s): %s", result.FunctionError, fe.ErrorMessage)}
 	}
 	if out != "" {
 		if err := saveInvokedPlan(out, result.Payload); err != nil {

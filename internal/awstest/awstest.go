@@ -1,7 +1,10 @@
 // Package awstest is an in-test HTTP server that speaks the wire protocol
 // of the AWS APIs rolekeeper calls (Secrets Manager and SSM over JSON 1.1,
 // Lambda Invoke over REST-JSON), so tests exercise the real AWS SDK end to
-// end. It keeps state in memory and records every call.
+// end: the generated Secrets Manager client, and package awscall's calls
+// (SSM, Lambda) over the SDK's signer. Every request's Signature Version 4
+// signature is checked with the SDK's signer, as AWS checks it. It keeps
+// state in memory and records every call.
 //
 // Secrets Manager's versions and stages follow the API reference
 // (GetSecretValue, PutSecretValue, UpdateSecretVersionStage,
@@ -19,6 +22,7 @@ package awstest
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -30,8 +34,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
 // Server is a fake AWS endpoint.
@@ -50,7 +56,8 @@ type Server struct {
 	BeforeGetSecret func(s *Server, name string)
 	// Fail, when set, is asked before each Secrets Manager or SSM call
 	// (operation and decoded input); a non-empty answer fails the call
-	// with that error type, as a service error or a lost reply would.
+	// with that error type, as a service error or a lost reply would
+	// (HTTP 500; 400 for ThrottlingException, as AWS answers it).
 	Fail func(op string, in map[string]any) string
 }
 
@@ -82,14 +89,21 @@ func (s *Server) Config() aws.Config {
 
 // Env returns the environment variables that point an AWS SDK at this server.
 func (s *Server) Env() []string {
-	return []string{"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=AKIDTEST", "AWS_SECRET_ACCESS_KEY=test-secret-key",
+	return []string{"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=" + AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + SecretAccessKey,
 		"AWS_ENDPOINT_URL=" + s.URL, "AWS_EC2_METADATA_DISABLED=true"}
 }
+
+// AccessKeyID and SecretAccessKey are the test credentials, which requests
+// must be signed with.
+const (
+	AccessKeyID     = "AKIDTEST"
+	SecretAccessKey = "test-secret-key"
+)
 
 type staticCreds struct{}
 
 func (staticCreds) Retrieve(ctx context.Context) (aws.Credentials, error) {
-	return aws.Credentials{AccessKeyID: "AKIDTEST", SecretAccessKey: "test-secret-key", Source: "awstest"}, nil
+	return aws.Credentials{AccessKeyID: AccessKeyID, SecretAccessKey: SecretAccessKey, Source: "awstest"}, nil
 }
 
 // PutSecret sets the current value of a secret, creating it if needed.
@@ -267,15 +281,15 @@ func (s *Server) lookup(id string) *secret {
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
+	if err := verifySignature(r, body); err != nil {
+		writeErr(w, 403, "InvalidSignatureException", "awstest: "+err.Error())
+		return
+	}
 	if strings.HasPrefix(r.URL.Path, "/2015-03-31/functions/") {
 		s.invoke(w, r, body)
 		return
 	}
 	target := r.Header.Get("X-Amz-Target")
-	if r.Header.Get("Authorization") == "" || !strings.Contains(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256") {
-		writeErr(w, 403, "MissingAuthenticationTokenException", "request is not signed")
-		return
-	}
 	op := target[strings.LastIndex(target, ".")+1:]
 	s.mu.Lock()
 	s.calls = append(s.calls, op)
@@ -291,7 +305,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.Fail != nil {
 		if typ := s.Fail(op, in); typ != "" {
-			writeErr(w, 500, typ, "awstest: injected failure of "+op)
+			status := 500
+			if typ == "ThrottlingException" {
+				status = 400 // as AWS answers it
+			}
+			writeErr(w, status, typ, "awstest: injected failure of "+op)
 			return
 		}
 	}
@@ -442,6 +460,54 @@ func (s *Server) invoke(w http.ResponseWriter, r *http.Request, payload []byte) 
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	w.Write(body)
+}
+
+// verifySignature checks a request's Signature Version 4 signature as
+// AWS does: it signs again, with the AWS SDK's own signer and the test
+// credentials, the request made of the headers the Authorization header
+// lists, and compares. A client that signs the wrong region, service,
+// path, headers or body is refused (InvalidSignatureException).
+func verifySignature(r *http.Request, body []byte) error {
+	auth := r.Header.Get("Authorization")
+	const algo = "AWS4-HMAC-SHA256 "
+	if !strings.HasPrefix(auth, algo) {
+		return fmt.Errorf("the request is not signed with Signature Version 4")
+	}
+	fields := map[string]string{}
+	for _, f := range strings.Split(strings.TrimPrefix(auth, algo), ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(f), "=")
+		fields[k] = v
+	}
+	scope := strings.Split(fields["Credential"], "/") // key id, date, region, service, aws4_request
+	if len(scope) != 5 || scope[0] != AccessKeyID || scope[4] != "aws4_request" {
+		return fmt.Errorf("bad credential scope %q", fields["Credential"])
+	}
+	when, err := time.Parse("20060102T150405Z", r.Header.Get("X-Amz-Date"))
+	if err != nil {
+		return fmt.Errorf("bad X-Amz-Date: %v", err)
+	}
+	again, err := http.NewRequest(r.Method, "http://"+r.Host+r.URL.RequestURI(), nil)
+	if err != nil {
+		return err
+	}
+	again.ContentLength = r.ContentLength
+	for _, h := range strings.Split(fields["SignedHeaders"], ";") {
+		if h == "host" {
+			again.Host = r.Host
+			continue
+		}
+		again.Header[http.CanonicalHeaderKey(h)] = r.Header.Values(h)
+	}
+	sum := sha256.Sum256(body)
+	err = v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: AccessKeyID, SecretAccessKey: SecretAccessKey},
+		again, hex.EncodeToString(sum[:]), scope[3], scope[2], when)
+	if err != nil {
+		return err
+	}
+	if got := again.Header.Get("Authorization"); got != auth {
+		return fmt.Errorf("the signature does not match (signed %s, expected %s)", auth, got)
+	}
+	return nil
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
