@@ -36,11 +36,21 @@ variable "drift_alarm_topic_arn" {
 }
 
 locals {
-  drift_alarm_metrics = var.drift_schedule != null && var.drift_alarm ? {
+  drift_alarm_kinds = {
     PendingChanges = "pending changes: the database has drifted from the spec (or the spec changed and was not applied)"
     Problems       = "the plan has problems that keep it from being applied"
     PlanFailed     = "the scheduled plan could not run (database unreachable, spec invalid)"
-  } : {}
+  }
+  # One alarm per metric; for a spec with databases, PendingChanges and
+  # Problems per database (the function writes them per database,
+  # lambda/metrics.go) and PlanFailed for the database it connects to.
+  drift_alarm_metrics = var.drift_schedule != null && var.drift_alarm ? (length(local.spec_databases) == 0 ?
+    { for k, d in local.drift_alarm_kinds : k => { metric = k, database = var.database_name, description = d } } :
+    merge(
+      { PlanFailed = { metric = "PlanFailed", database = var.database_name, description = local.drift_alarm_kinds.PlanFailed } },
+      { for pair in setproduct(["PendingChanges", "Problems"], local.spec_databases) :
+      "${pair[0]}-${pair[1]}" => { metric = pair[0], database = pair[1], description = local.drift_alarm_kinds[pair[0]] } }
+  )) : {}
   drift_topic_arn = length(local.drift_alarm_metrics) == 0 ? null : coalesce(var.drift_alarm_topic_arn, try(aws_sns_topic.drift[0].arn, null))
 }
 
@@ -105,10 +115,10 @@ resource "aws_sns_topic" "drift" {
 resource "aws_cloudwatch_metric_alarm" "drift" {
   for_each            = local.drift_alarm_metrics
   alarm_name          = "${var.name}-${each.key}"
-  alarm_description   = "rolekeeper ${var.name}, database ${var.database_name}: ${each.value}."
+  alarm_description   = "rolekeeper ${var.name}, database ${each.value.database}: ${each.value.description}."
   namespace           = "rolekeeper"
-  metric_name         = each.key
-  dimensions          = { FunctionName = aws_lambda_function.this.function_name, Database = var.database_name }
+  metric_name         = each.value.metric
+  dimensions          = { FunctionName = aws_lambda_function.this.function_name, Database = each.value.database }
   statistic           = "Maximum"
   period              = var.drift_alarm_period
   evaluation_periods  = 1

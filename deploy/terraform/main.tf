@@ -22,8 +22,10 @@ locals {
   check_users = var.check_users != null ? var.check_users : local.iam_users
   # The secret names the code uses (spec.DefaultSecretName): the role's
   # password_secret, else rolekeeper/<database>/<role>; the database is the
-  # spec's own when it names one.
-  spec_database = try(local.spec.database, var.database_name)
+  # spec's own when it names one, and for a spec with databases the first
+  # of them by name (one secret per password user for the whole cluster).
+  spec_databases = try(sort(keys(local.spec.databases)), [])
+  spec_database  = try(local.spec.database, try(local.spec_databases[0], var.database_name))
   password_secrets = [
     for name, r in local.roles : try(r.password_secret, "rolekeeper/${local.spec_database}/${name}")
     if try(r.auth, "none") == "password" && try(r.state, "present") != "absent"

@@ -29,7 +29,7 @@ variable "rotate_immediately" {
 
 locals {
   rotated_secrets = var.rotation_schedule == null ? {} : {
-    for name, r in local.roles : name => try(r.password_secret, "rolekeeper/${var.database_name}/${name}")
+    for name, r in local.roles : name => try(r.password_secret, "rolekeeper/${local.spec_database}/${name}")
     if try(r.auth, "none") == "password" && try(r.state, "present") != "absent"
   }
 }

@@ -50,7 +50,7 @@ variable "database_port" {
 }
 
 variable "database_name" {
-  description = "Database the spec describes."
+  description = "Database the spec describes, and the one the function connects to first (PGDATABASE). A spec with databases names its own; this one must exist (e.g. postgres, or one of them)."
   type        = string
 }
 

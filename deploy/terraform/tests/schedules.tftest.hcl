@@ -208,3 +208,43 @@ run "one_rotation_per_password_user" {
     error_message = "the function neither starts rotations nor asks Secrets Manager for passwords"
   }
 }
+
+run "several_databases_alarms_and_secrets" {
+  command = apply
+  variables {
+    drift_schedule    = "rate(1 hour)"
+    drift_alarm       = true
+    rotation_schedule = "rate(30 days)"
+    spec_yaml         = file("../../examples/several-databases.yaml")
+  }
+  assert {
+    condition = { for k, a in aws_cloudwatch_metric_alarm.drift : k => [a.metric_name, a.dimensions.Database] } == {
+      "PendingChanges-app"       = ["PendingChanges", "app"]
+      "PendingChanges-reporting" = ["PendingChanges", "reporting"]
+      "Problems-app"             = ["Problems", "app"]
+      "Problems-reporting"       = ["Problems", "reporting"]
+      PlanFailed                 = ["PlanFailed", "app"]
+    }
+    error_message = "a spec with databases gets PendingChanges and Problems alarms per database (as lambda/metrics.go writes them), PlanFailed once"
+  }
+  assert {
+    condition     = { for k, r in aws_secretsmanager_secret_rotation.password_users : k => r.secret_id } == { analyst = "app/analyst" }
+    error_message = "one rotation per password user of the cluster"
+  }
+}
+
+run "several_databases_default_secret_is_the_first_databases" {
+  command = apply
+  variables {
+    rotation_schedule = "rate(30 days)"
+    spec_yaml         = null
+    spec = {
+      roles     = { analyst = { auth = "password" } }
+      databases = { zeta = {}, beta = { roles = { analyst = {} } } }
+    }
+  }
+  assert {
+    condition     = { for k, r in aws_secretsmanager_secret_rotation.password_users : k => r.secret_id } == { analyst = "rolekeeper/beta/analyst" }
+    error_message = "the default secret of a password user is rolekeeper/<first database by name>/<role>, as spec.ForDatabase says"
+  }
+}
