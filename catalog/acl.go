@@ -69,15 +69,10 @@ func splitArray(s string) ([]string, error) {
 	return out, nil
 }
 
-// parseACL parses the text form of an ACL. Entries for the same grantee
-// from several grantors are merged.
+// parseACL parses the elements of an ACL's text form. Entries for the same
+// grantee from several grantors are merged. Unquoted grantee names are
+// substrings of the items.
 func parseACL(items []string) ([]aclEntry, error) {
-	return parseACLInterned(items, nil)
-}
-
-// parseACLInterned parses an ACL, sharing grantee name strings through
-// names (when not nil) so that a million entries hold a thousand names.
-func parseACLInterned(items []string, names map[string]string) ([]aclEntry, error) {
 	out := make([]aclEntry, 0, len(items))
 	var firstGrantor string
 	oneGrantor := true
@@ -85,14 +80,6 @@ func parseACLInterned(items []string, names map[string]string) ([]aclEntry, erro
 		grantee, rest, err := parseName(item)
 		if err != nil || !strings.HasPrefix(rest, "=") {
 			return nil, fmt.Errorf("cannot read ACL entry %q", item)
-		}
-		if names != nil {
-			if n, ok := names[grantee]; ok {
-				grantee = n
-			} else {
-				grantee = strings.Clone(grantee)
-				names[grantee] = grantee
-			}
 		}
 		var bits state.PrivSet
 		slash := len(rest)

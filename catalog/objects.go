@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"math/bits"
 	"sort"
 	"strings"
 
@@ -11,22 +12,24 @@ import (
 )
 
 // objectGroup is a set of objects of one kind in one schema that share an
-// owner and an ACL.
+// owner and the same ACL entries, in whatever order: the server groups
+// objects by identical ACL, and the reader merges groups whose ACLs list
+// the same entries in another order (a repair's GRANT on one table appends
+// its grantees at the end of that table's ACL).
 type objectGroup struct {
 	owner   string
 	names   []string
 	count   int
-	entries []aclEntry // grantees of interest, sorted by name
+	entries []idEntry // grantees of interest with some privilege, in ACL order
+	hash    uint64    // of the entries, whatever their order
 	chains  []chainEntry
 }
 
-// privsOf returns a grantee's privileges in the group.
-func (g *objectGroup) privsOf(grantee string) state.PrivSet {
-	i := sort.Search(len(g.entries), func(i int) bool { return g.entries[i].grantee >= grantee })
-	if i < len(g.entries) && g.entries[i].grantee == grantee {
-		return g.entries[i].privs
-	}
-	return 0
+// idEntry is a grantee's privileges in a group; id indexes
+// objectReader.names.
+type idEntry struct {
+	id    int32
+	privs state.PrivSet
 }
 
 type kindKey struct {
@@ -34,19 +37,36 @@ type kindKey struct {
 	kind   state.ObjectKind
 }
 
+// setKey finds the groups that may hold the same entries as another.
+type setKey struct {
+	kindKey
+	owner string
+	hash  uint64
+	n     int
+}
+
+// privBitCount is the number of privilege bits of a state.PrivSet.
+const privBitCount = len(state.PrivLetters)
+
 // objectReader turns object groups into aggregated grants: a privilege a
 // grantee has on every object it does not own is Full; on some, Partial,
 // with the smaller list of objects (those that have it, or those that lack
-// it).
+// it). Grantees are numbered as first met, so that a million ACL entries
+// are counted in slices rather than maps.
 type objectReader struct {
 	keep   func(string) bool
 	groups map[kindKey][]*objectGroup
 	order  []kindKey
-	names  map[string]string // interned grantee names
+	sets   map[setKey][]*objectGroup
+	ids    map[string]int32 // grantee as the ACL writes it ("" for PUBLIC) -> id, -1 when not of interest
+	names  []string         // id -> grantee name (PUBLIC for "")
+	// Scratch space by id, left zero between uses.
+	privs  []state.PrivSet
+	counts [][privBitCount]int
 }
 
 func newObjectReader(keep func(string) bool) *objectReader {
-	return &objectReader{keep: keep, groups: map[kindKey][]*objectGroup{}, names: map[string]string{}}
+	return &objectReader{keep: keep, groups: map[kindKey][]*objectGroup{}, sets: map[setKey][]*objectGroup{}, ids: map[string]int32{}}
 }
 
 func (r *objectReader) scan(rows pgx.Rows, db *state.Database) error {
@@ -54,22 +74,57 @@ func (r *objectReader) scan(rows pgx.Rows, db *state.Database) error {
 	var names []string
 	var count int
 	_, err := pgx.ForEachRow(rows, []any{&schema, &kind, &owner, &acl, &count, &names}, func() error {
-		g, err := r.group(owner, acl)
-		if err != nil {
-			return fmt.Errorf("%s in %s: %w", kind, schema, err)
-		}
-		g.names, g.count = names, count
-		k := kindKey{schema, state.ObjectKind(kind)}
-		if _, seen := r.groups[k]; !seen {
-			r.order = append(r.order, k)
-		}
-		r.groups[k] = append(r.groups[k], g)
-		return nil
+		return r.add(schema, state.ObjectKind(kind), owner, acl, count, names)
 	})
 	if err != nil {
 		return fmt.Errorf("object privileges: %w", err)
 	}
 	return nil
+}
+
+// add reads one row: count objects (names) of a kind in a schema with one
+// owner and ACL.
+func (r *objectReader) add(schema string, kind state.ObjectKind, owner, acl string, count int, names []string) error {
+	g, err := r.group(owner, acl)
+	if err != nil {
+		return fmt.Errorf("%s in %s: %w", kind, schema, err)
+	}
+	g.names, g.count = names, count
+	k := kindKey{schema, kind}
+	if _, seen := r.groups[k]; !seen {
+		r.order = append(r.order, k)
+	}
+	if len(g.chains) == 0 {
+		sk := setKey{k, owner, g.hash, len(g.entries)}
+		for _, same := range r.sets[sk] {
+			if r.sameEntries(same, g) {
+				same.names = append(same.names, g.names...)
+				same.count += g.count
+				return nil
+			}
+		}
+		r.sets[sk] = append(r.sets[sk], g)
+	}
+	r.groups[k] = append(r.groups[k], g)
+	return nil
+}
+
+// id returns the number of a grantee as the ACL writes it, -1 when it is
+// not of interest.
+func (r *objectReader) id(grantee string) int32 {
+	if id, ok := r.ids[grantee]; ok {
+		return id
+	}
+	grantee = strings.Clone(grantee) // not a substring of the whole ACL text
+	id := int32(-1)
+	if r.keep(grantee) {
+		id = int32(len(r.names))
+		r.names = append(r.names, publicName(grantee))
+		r.privs = append(r.privs, 0)
+		r.counts = append(r.counts, [privBitCount]int{})
+	}
+	r.ids[grantee] = id
+	return id
 }
 
 // group parses one ACL (the text of an aclitem[]) into a group holding the
@@ -79,11 +134,11 @@ func (r *objectReader) group(owner, acl string) (*objectGroup, error) {
 	if err != nil {
 		return nil, err
 	}
-	entries, err := parseACLInterned(items, r.names)
+	entries, err := parseACL(items)
 	if err != nil {
 		return nil, err
 	}
-	g := &objectGroup{owner: owner, entries: entries[:0]}
+	g := &objectGroup{owner: owner, entries: make([]idEntry, 0, len(entries))}
 	var only map[string]state.PrivSet
 	if strings.IndexByte(acl, '*') >= 0 {
 		if g.chains, only, err = parseChains(items, owner); err != nil {
@@ -91,16 +146,48 @@ func (r *objectReader) group(owner, acl string) (*objectGroup, error) {
 		}
 	}
 	for _, e := range entries {
-		e.privs &^= only[e.grantee]
-		if e.grantee != owner && r.keep(e.grantee) {
-			if e.grantee == "" {
-				e.grantee = "PUBLIC"
-			}
-			g.entries = append(g.entries, e)
+		privs := e.privs &^ only[e.grantee]
+		if e.grantee == owner || privs == 0 {
+			continue
+		}
+		if id := r.id(e.grantee); id >= 0 {
+			g.entries = append(g.entries, idEntry{id, privs})
+			g.hash += mix(uint64(id)<<32 | uint64(privs)) // a sum: the order does not count
 		}
 	}
-	sort.Slice(g.entries, func(i, j int) bool { return g.entries[i].grantee < g.entries[j].grantee })
 	return g, nil
+}
+
+// sameEntries reports whether two groups hold the same entries. Within a
+// group each grantee appears once, so equal lengths and every entry of b
+// found in a make the same set.
+func (r *objectReader) sameEntries(a, b *objectGroup) bool {
+	if len(a.entries) != len(b.entries) {
+		return false
+	}
+	for _, e := range a.entries {
+		r.privs[e.id] = e.privs
+	}
+	same := true
+	for _, e := range b.entries {
+		if r.privs[e.id] != e.privs {
+			same = false
+			break
+		}
+	}
+	for _, e := range a.entries {
+		r.privs[e.id] = 0
+	}
+	return same
+}
+
+// mix is splitmix64's finaliser: distinct inputs spread over 64 bits.
+func mix(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
 }
 
 // finish fills each schema's ObjectGrants.
@@ -110,44 +197,63 @@ func (r *objectReader) finish(db *state.Database) {
 		if sc == nil {
 			continue
 		}
-		fillObjectGrants(sc.Objects[k.kind], r.groups[k], k.kind != state.Functions)
+		r.fill(sc.Objects[k.kind], r.groups[k], k.kind != state.Functions)
 		fillChains(sc.Objects[k.kind], r.groups[k])
 	}
 }
 
-func fillObjectGrants(og *state.ObjectGrants, groups []*objectGroup, named bool) {
+// partialKey is a privilege a grantee holds on some objects only.
+type partialKey struct {
+	id  int32
+	bit state.PrivSet
+	p   *state.Partial
+}
+
+func (r *objectReader) fill(og *state.ObjectGrants, groups []*objectGroup, named bool) {
 	og.OwnedBy = map[string]int{}
-	type gp struct {
-		grantee string
-		bit     state.PrivSet
-	}
-	counts := map[gp]int{}
+	var used []int32
 	for _, g := range groups {
 		og.Total += g.count
 		og.OwnedBy[g.owner] += g.count
 		for _, e := range g.entries {
-			for b := state.PrivSet(1); b != 0 && b <= e.privs; b <<= 1 {
-				if e.privs&b != 0 {
-					counts[gp{e.grantee, b}] += g.count
-				}
+			if r.privs[e.id] == 0 {
+				used = append(used, e.id)
+			}
+			r.privs[e.id] |= e.privs
+			c := &r.counts[e.id]
+			for b := e.privs; b != 0; b &= b - 1 {
+				c[bits.TrailingZeros32(uint32(b))] += g.count
 			}
 		}
 	}
-	var partial []gp
-	for key, n := range counts {
-		if n >= og.Total-og.OwnedBy[key.grantee] {
-			og.Full.AddSet(key.grantee, key.bit)
-			continue
+	if len(og.Full) == 0 {
+		og.Full = make(state.Grants, len(used))
+	}
+	var partial []partialKey
+	for _, id := range used {
+		name := r.names[id]
+		c := &r.counts[id]
+		for i, n := range c {
+			if n == 0 {
+				continue
+			}
+			bit := state.PrivSet(1) << i
+			if n >= og.Total-og.OwnedBy[name] {
+				og.Full.AddSet(name, bit)
+				continue
+			}
+			if og.Partial == nil {
+				og.Partial = map[string]state.PartialSet{}
+			}
+			if og.Partial[name] == nil {
+				og.Partial[name] = state.PartialSet{}
+			}
+			p := &state.Partial{HasListed: 2*n <= og.Total}
+			og.Partial[name][bit.Name()] = p
+			partial = append(partial, partialKey{id, bit, p})
 		}
-		priv := key.bit.Name()
-		if og.Partial == nil {
-			og.Partial = map[string]state.PartialSet{}
-		}
-		if og.Partial[key.grantee] == nil {
-			og.Partial[key.grantee] = state.PartialSet{}
-		}
-		og.Partial[key.grantee][priv] = &state.Partial{HasListed: 2*n <= og.Total}
-		partial = append(partial, key)
+		*c = [privBitCount]int{}
+		r.privs[id] = 0
 	}
 	if !named {
 		return
@@ -162,14 +268,24 @@ func fillObjectGrants(og *state.ObjectGrants, groups []*objectGroup, named bool)
 		}
 	}
 	sort.Strings(og.Names)
-	for _, key := range partial {
-		p := og.Partial[key.grantee][key.bit.Name()]
-		for _, g := range groups {
-			has := g.privsOf(key.grantee)&key.bit != 0
-			if has == p.HasListed && (has || g.owner != key.grantee) {
-				p.Objects = append(p.Objects, g.names...)
+	if len(partial) == 0 {
+		return
+	}
+	for _, g := range groups {
+		for _, e := range g.entries {
+			r.privs[e.id] = e.privs
+		}
+		for _, k := range partial {
+			has := r.privs[k.id]&k.bit != 0
+			if has == k.p.HasListed && (has || g.owner != r.names[k.id]) {
+				k.p.Objects = append(k.p.Objects, g.names...)
 			}
 		}
-		sort.Strings(p.Objects)
+		for _, e := range g.entries {
+			r.privs[e.id] = 0
+		}
+	}
+	for _, k := range partial {
+		sort.Strings(k.p.Objects)
 	}
 }
