@@ -98,3 +98,25 @@ func addDrift(s *catalog.Snapshot) *state.Schema {
 	s.DB.Schemas["s"] = sc
 	return sc
 }
+
+// Additive mode keeps a role's memberships except rds_iam, which a role
+// moving to a password leaves: that revoke is its own change, so the
+// filter keeps it and drops the other. Authoritative mode revokes both.
+func TestAdditiveLeavesIAMOnly(t *testing.T) {
+	setup := func(s *catalog.Snapshot) {
+		r := addRole(s, "app", true)
+		r.MemberOf[state.IAMRole] = state.Membership{}
+		r.MemberOf["old"] = state.Membership{}
+		addRole(s, "old", false)
+	}
+	runDiffCases(t, []diffCase{{
+		name: "additive", major: 15, setup: setup,
+		yaml:   "mode: additive\nroles: {app: {login: true, auth: password, password_secret: s/app}, old: {}}",
+		want:   []string{`REVOKE "rds_iam" FROM "app"`},
+		absent: []string{`REVOKE "old"`},
+	}, {
+		name: "authoritative", major: 15, setup: setup,
+		yaml: "roles: {app: {login: true, auth: password, password_secret: s/app}, old: {}}",
+		want: []string{`REVOKE "old" FROM "app"`, `REVOKE "rds_iam" FROM "app"`},
+	}})
+}

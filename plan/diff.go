@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -26,8 +27,6 @@ type differ struct {
 	created  map[string]bool // roles this plan creates
 	dropped  map[string]bool // roles this plan drops
 	actAs    map[string]string
-	// memberships this plan grants and revokes: member -> roles
-	grantedTo, revokedFrom map[string][]string
 }
 
 // Diff returns the plan that takes the database from snap to want.
@@ -35,7 +34,6 @@ func Diff(want *state.Database, snap *state.Snapshot, opts Options) *Plan {
 	d := &differ{
 		want: want, have: snap.DB, snap: snap, opts: opts,
 		marks: map[int][]mark{}, managed: map[string]bool{}, created: map[string]bool{}, dropped: map[string]bool{}, actAs: map[string]string{},
-		grantedTo: map[string][]string{}, revokedFrom: map[string][]string{},
 	}
 	for name, r := range want.Roles {
 		if !r.Absent && name != snap.Server.User {
@@ -47,10 +45,6 @@ func Diff(want *state.Database, snap *state.Snapshot, opts Options) *Plan {
 	}
 	d.maintainBefore17()
 	d.roles()
-	planned := d.plannedMemberships()
-	d.adminPower(planned)
-	d.adminLockout(planned)
-	d.membershipLoops()
 	d.database()
 	for _, name := range state.SortedKeys(want.Schemas) {
 		d.schema(want.Schemas[name])
@@ -63,6 +57,12 @@ func Diff(want *state.Database, snap *state.Snapshot, opts Options) *Plan {
 	d.ownership()
 	d.extensions()
 	d.replay(d.filter())
+	// What needs the memberships after the plan reads them from the
+	// changes that stay: the filter has decided which revokes run.
+	after := d.membershipsAfter()
+	d.adminPower(after)
+	d.adminLockout(after)
+	d.membershipLoops(after)
 	d.temporaryMemberships()
 	d.replay(nil)
 	d.loopBreakers()
@@ -77,7 +77,7 @@ func Diff(want *state.Database, snap *state.Snapshot, opts Options) *Plan {
 		Problems: d.problems,
 		Outside:  d.outside,
 	}
-	if opts.Additive {
+	if opts.Additive { // the mode's name in the output, not a decision of the diff
 		p.Mode = "additive"
 	}
 	for _, name := range state.SortedKeys(snap.Roles) {
@@ -201,7 +201,7 @@ func (d *differ) replay(stands map[int]bool) {
 			if _, ok := d.actAs[n.role]; !ok {
 				d.actAs[n.role] = n.why
 			}
-		case n.problem != "":
+		case n.problem != "" && !slices.Contains(d.problems, n.problem):
 			d.problems = append(d.problems, n.problem)
 		case n.outside != "":
 			d.outside = append(d.outside, n.outside)

@@ -127,8 +127,8 @@ func (d *differ) createAtDrop(target string, in state.ObjectsIn) bool {
 		if ws.Privileges[target].Has("CREATE") {
 			return true
 		}
-		if !d.opts.Additive {
-			return false // revoked before the drop if granted now
+		if d.opts.keeps(mark{removal: true}) {
+			return false // the filter keeps the revoke: gone before the drop if granted now
 		}
 	}
 	return in.TargetCanCreate

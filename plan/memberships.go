@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,83 +11,42 @@ import (
 
 // membershipLoops reports, before anything runs, a membership the plan
 // grants that would close a loop PostgreSQL refuses ("role r is a member
-// of role m"): in the memberships left once the plan has run, the role
-// granted already reaches the member. Memberships the plan revokes are
-// gone first (revokes run before grants); those it keeps are memberships
-// of roles the spec does not manage, or, in additive mode, any.
-func (d *differ) membershipLoops() {
-	edges := map[string][]string{} // member -> roles, after the plan
-	for member, r := range d.snap.Roles {
-		if d.dropped[member] {
+// of role m"): in the memberships left once the plan has run (after, read
+// from the changes the mode keeps), the role granted already reaches the
+// member. The memberships the plan revokes or drops are gone first
+// (loopBreakers orders them so); a loop through one it keeps cannot be
+// broken by any order.
+func (d *differ) membershipLoops(after membershipGraph) {
+	var granted []resource
+	for _, c := range d.changes {
+		for _, r := range c.provides {
+			if r.kind == resMember {
+				granted = append(granted, r)
+			}
+		}
+	}
+	slices.SortFunc(granted, func(a, b resource) int { return cmp.Or(cmp.Compare(a.a, b.a), cmp.Compare(a.b, b.b)) })
+	for _, r := range granted {
+		member, role := r.a, r.b
+		path := after.path(role, true, func(x string) bool { return x == member })
+		if path == nil {
 			continue
 		}
-		for role := range r.MemberOf {
-			if !d.dropped[role] && !slices.Contains(d.revokedFrom[member], role) {
-				edges[member] = append(edges[member], role)
-			}
+		var kept []string
+		for i := 0; i+1 < len(path); i++ {
+			kept = append(kept, fmt.Sprintf("%q in %q", path[i], path[i+1]))
 		}
-	}
-	for member, roles := range d.grantedTo {
-		edges[member] = append(edges[member], roles...)
-	}
-	for _, member := range sortedMembers(d.grantedTo) {
-		for _, role := range d.grantedTo[member] {
-			path := membershipPath(edges, role, member)
-			if path == nil {
-				continue
-			}
-			var kept []string
-			for i := 0; i+1 < len(path); i++ {
-				kept = append(kept, fmt.Sprintf("%q in %q", path[i], path[i+1]))
-			}
-			how := "remove it from the spec, or revoke the membership that closes the loop"
-			if d.opts.Additive {
-				how = "additive mode never revokes: revoke the old membership by hand (REVOKE ... FROM ...) or apply this spec in authoritative mode"
-			}
-			verb := "remains"
-			if len(kept) > 1 {
-				verb = "remain"
-			}
-			d.problem("making %q a member of %q would close a membership loop, because %s %s after this plan; %s",
-				member, role, strings.Join(kept, ", "), verb, how)
+		how := "remove it from the spec, or revoke the membership that closes the loop"
+		if d.opts.Additive { // advice for the user's mode, not a decision of the diff
+			how = "additive mode never revokes: revoke the old membership by hand (REVOKE ... FROM ...) or apply this spec in authoritative mode"
 		}
-	}
-}
-
-// membershipPath returns a chain of memberships from member up to role
-// (member, ..., role), or nil when member does not reach role.
-func membershipPath(edges map[string][]string, from, to string) []string {
-	prev := map[string]string{from: ""}
-	queue := []string{from}
-	for len(queue) > 0 {
-		n := queue[0]
-		queue = queue[1:]
-		if n == to {
-			var path []string
-			for x := to; x != ""; x = prev[x] {
-				path = append([]string{x}, path...)
-			}
-			return path
+		verb := "remains"
+		if len(kept) > 1 {
+			verb = "remain"
 		}
-		next := slices.Clone(edges[n])
-		slices.Sort(next)
-		for _, m := range next {
-			if _, seen := prev[m]; !seen {
-				prev[m] = n
-				queue = append(queue, m)
-			}
-		}
+		d.problem("making %q a member of %q would close a membership loop, because %s %s after this plan; %s",
+			member, role, strings.Join(kept, ", "), verb, how)
 	}
-	return nil
-}
-
-func sortedMembers(m map[string][]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // loopBreakers makes each membership the plan grants wait for the removal

@@ -1,7 +1,9 @@
 package plan
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/rolekeeper/rolekeeper/state"
@@ -27,47 +29,37 @@ func (d *differ) actualMemberships() membershipGraph {
 	return g
 }
 
-// plannedMemberships is the membership graph once the plan is applied:
-// the spec's memberships for declared roles (with the catalog's that
-// additive mode keeps), the catalog's for every other role, and no dropped
-// role. Temporary memberships are left out: they end before commit.
-func (d *differ) plannedMemberships() membershipGraph {
-	g := membershipGraph{}
-	gone := func(role string) bool {
-		w := d.want.Roles[role]
-		return w != nil && w.Absent
-	}
-	for member, edges := range d.actualMemberships() {
-		if _, declared := d.want.Roles[member]; declared {
-			continue
+// membershipsAfter is the membership graph once the plan has run: the
+// catalog's memberships less those the plan's changes remove (revokes,
+// dropped roles), plus those they grant. Called after the additive filter,
+// it holds what that mode keeps. Temporary memberships are left out: they
+// end before commit.
+func (d *differ) membershipsAfter() membershipGraph {
+	removed := map[resource]bool{}
+	var granted []resource
+	for _, c := range d.changes {
+		for _, r := range c.removes {
+			if r.kind == resMember {
+				removed[r] = true
+			}
 		}
+		for _, r := range c.provides {
+			if r.kind == resMember {
+				granted = append(granted, r)
+			}
+		}
+	}
+	g := membershipGraph{}
+	for member, edges := range d.actualMemberships() {
 		for _, e := range edges {
-			if !gone(e.role) {
+			if !removed[memberOf(member, e.role)] {
 				g[member] = append(g[member], e)
 			}
 		}
 	}
-	for _, name := range state.SortedKeys(d.want.Roles) {
-		w := d.want.Roles[name]
-		if w.Absent || name == d.snap.Server.User {
-			continue
-		}
-		have := map[string]state.Membership{}
-		if h := d.snap.Roles[name]; h != nil {
-			have = h.MemberOf
-		}
-		for _, role := range state.SortedKeys(w.MemberOf) {
-			if !gone(role) {
-				g[name] = append(g[name], edge{role, false})
-			}
-		}
-		if d.opts.Additive {
-			for _, role := range state.SortedKeys(have) {
-				if _, kept := w.MemberOf[role]; !kept && !leavesIAM(w, role) && !gone(role) {
-					g[name] = append(g[name], edge{role, have[role].AdminOnly})
-				}
-			}
-		}
+	slices.SortFunc(granted, func(a, b resource) int { return cmp.Or(cmp.Compare(a.a, b.a), cmp.Compare(a.b, b.b)) })
+	for _, r := range granted {
+		g[r.a] = append(g[r.a], edge{r.b, false})
 	}
 	return g
 }

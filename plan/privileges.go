@@ -44,20 +44,25 @@ func (d *differ) database() {
 			rank:    rankDatabase, order: key(num(slotDatabasePrivileges), names(g.grantees...)),
 			deps: deps{needs: rolesExist(g.grantees...)}})
 	}
-	if d.opts.Additive {
-		// PUBLIC's policy is explicit, and the filter keeps or drops whole
-		// statements: one revoking from PUBLIC and roles at once would
-		// lose PUBLIC's revoke, so in additive mode PUBLIC's stands alone.
-		extra = map[string][]string{state.Public: extra[state.Public]}
-	}
-	for _, g := range groupByPrivs(extra) {
-		touched = true
-		d.add(Change{Action: "revoke", Object: "database", Name: d.want.Name,
-			Summary: fmt.Sprintf("revoke %s on database %s from %s", strings.Join(g.privs, ", "), db, quotedList(g.grantees)),
-			SQL:     []string{fmt.Sprintf("REVOKE %s ON DATABASE %s FROM %s", strings.Join(g.privs, ", "), db, quotedList(g.grantees))},
-			rank:    rankRevokeDatabase, order: nameKey(g.grantees...),
-			deps: deps{needs: rolesExist(g.grantees...)},
-			mark: mark{explicit: len(g.grantees) == 1 && g.grantees[0] == state.Public}})
+	// PUBLIC's policy is explicit, and the filter keeps or drops whole
+	// statements: PUBLIC's revoke stands alone, so that additive mode keeps
+	// it and drops those from roles (with the problems they would have).
+	public := map[string][]string{state.Public: extra[state.Public]}
+	delete(extra, state.Public)
+	for _, revokes := range []map[string][]string{extra, public} {
+		for _, g := range groupByPrivs(revokes) {
+			d.begin()
+			if !d.super() && !d.snap.Server.ActsAsDBOwner {
+				d.problem("changing privileges or settings of database %s needs its owner's rights; %q does not have the privileges of %q", db, d.snap.Server.User, d.have.Owner)
+			}
+			d.add(Change{Action: "revoke", Object: "database", Name: d.want.Name,
+				Summary: fmt.Sprintf("revoke %s on database %s from %s", strings.Join(g.privs, ", "), db, quotedList(g.grantees)),
+				SQL:     []string{fmt.Sprintf("REVOKE %s ON DATABASE %s FROM %s", strings.Join(g.privs, ", "), db, quotedList(g.grantees))},
+				rank:    rankRevokeDatabase, order: nameKey(g.grantees...),
+				deps: deps{needs: rolesExist(g.grantees...)},
+				mark: mark{explicit: len(g.grantees) == 1 && g.grantees[0] == state.Public}})
+			d.end()
+		}
 	}
 	for _, k := range state.SortedKeys(d.want.Settings) {
 		wv := d.want.Settings[k]

@@ -168,21 +168,24 @@ func (d *differ) memberships(w, h *state.Role) {
 	if h != nil {
 		have = h.MemberOf
 	}
-	var grant, revoke []string
+	var grant []string
 	for _, m := range state.SortedKeys(w.MemberOf) {
 		if _, ok := have[m]; !ok {
 			grant = append(grant, m)
 			d.checkCanGrantRole(m, w.Name)
 		}
 	}
+	var revoke, leave []string
 	for _, m := range state.SortedKeys(have) {
-		if _, ok := w.MemberOf[m]; !ok && (!d.opts.Additive || leavesIAM(w, m)) {
+		if _, ok := w.MemberOf[m]; ok {
+			continue
+		}
+		if leavesIAM(w, m) {
+			leave = append(leave, m)
+		} else {
 			revoke = append(revoke, m)
-			d.checkCanGrantRole(m, w.Name)
 		}
 	}
-	d.grantedTo[w.Name] = grant
-	d.revokedFrom[w.Name] = revoke
 	if len(grant) > 0 {
 		dep := deps{needs: rolesExist(append([]string{w.Name}, grant...)...)}
 		for _, m := range grant {
@@ -193,36 +196,47 @@ func (d *differ) memberships(w, h *state.Role) {
 			SQL:     []string{"GRANT " + identList(grant, ident) + " TO " + ident(w.Name)}, rank: rankGrantMembership, order: nameKey(w.Name),
 			deps: dep})
 	}
-	if len(revoke) == 0 {
+	// Leaving rds_iam is its own change: additive mode keeps it (explicit)
+	// and drops the others.
+	d.revokeMemberships(w.Name, have, revoke, false, nameKey(w.Name))
+	d.revokeMemberships(w.Name, have, leave, true, key(names(w.Name), num(1)))
+}
+
+// revokeMemberships plans the revocation of member's memberships in roles
+// (the catalog's, have), with the problems that go with it.
+func (d *differ) revokeMemberships(member string, have map[string]state.Membership, roles []string, explicit bool, order orderKey) {
+	if len(roles) == 0 {
 		return
+	}
+	d.begin()
+	defer d.end()
+	d.would(mark{removal: true, explicit: explicit})
+	for _, m := range roles {
+		d.checkCanGrantRole(m, member)
 	}
 	var sql []string
 	if d.snap.Server.Major() < 16 {
-		sql = []string{"REVOKE " + identList(revoke, ident) + " FROM " + ident(w.Name)}
+		sql = []string{"REVOKE " + identList(roles, ident) + " FROM " + ident(member)}
 	} else {
 		// From 16 on, REVOKE removes only the named grantor's grant: name each.
-		for _, m := range revoke {
+		for _, m := range roles {
 			for _, g := range have[m].Grantors {
 				if g == "" || (!d.super() && !d.snap.Server.Uses[g]) {
 					d.problem("the membership of %q in %q was granted by %q, and only that role or a superuser can revoke it (PostgreSQL 16+); revoke it as %q, or add %q to member_of",
-						w.Name, m, g, g, m)
+						member, m, g, g, m)
 					continue
 				}
-				sql = append(sql, "REVOKE "+ident(m)+" FROM "+ident(w.Name)+" GRANTED BY "+ident(g))
+				sql = append(sql, "REVOKE "+ident(m)+" FROM "+ident(member)+" GRANTED BY "+ident(g))
 			}
 		}
 	}
 	if len(sql) == 0 {
 		return
 	}
-	explicit := true
-	for _, m := range revoke {
-		explicit = explicit && leavesIAM(w, m)
-	}
-	d.add(Change{Action: "revoke", Object: "membership", Name: w.Name,
-		Summary: fmt.Sprintf("remove %s from %s (not in the spec)", ident(w.Name), quotedList(revoke)),
-		SQL:     sql, rank: rankRevokeMembership, order: nameKey(w.Name), mark: mark{explicit: explicit},
-		deps: revokeDeps(w.Name, revoke)})
+	d.add(Change{Action: "revoke", Object: "membership", Name: member,
+		Summary: fmt.Sprintf("remove %s from %s (not in the spec)", ident(member), quotedList(roles)),
+		SQL:     sql, rank: rankRevokeMembership, order: order, mark: mark{explicit: explicit},
+		deps: revokeDeps(member, roles)})
 }
 
 // leavesIAM reports whether the membership in role must go even in additive
