@@ -72,7 +72,7 @@ func databaseOptions(sp *spec.Spec, names []string, i int) plan.Options {
 // missingProblem is the plan problem of a database the spec lists and the
 // server does not have.
 func missingProblem(db string) string {
-	return fmt.Sprintf("database %q does not exist on this server (or does not accept connections): create it first (CREATE DATABASE), or remove it from the spec's databases; nothing is applied in any database until then", db)
+	return fmt.Sprintf("it does not exist on this server (or does not accept connections): create it first (CREATE DATABASE %s), or remove it from the spec's databases; nothing is applied in any database until then", pgx.Identifier{db}.Sanitize())
 }
 
 // PlanDatabases plans a multi-database spec: one plan per database, in

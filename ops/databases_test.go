@@ -333,7 +333,7 @@ func TestSeveralDatabasesMissingDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	probs := strings.Join(m.Problems(), "\n")
-	if !strings.Contains(probs, `database "nope": database "nope" does not exist on this server`) {
+	if !strings.Contains(probs, `database "nope": it does not exist on this server (or does not accept connections): create it first (CREATE DATABASE "nope")`) {
 		t.Fatalf("problems: %s", probs)
 	}
 	_, err = sess.ApplyDatabases(ctx, sp, apply.Options{})

@@ -282,6 +282,9 @@ func plural(n int, one, many string) string {
 func (m *Multi) WriteText(w io.Writer, verb string) error {
 	var b strings.Builder
 	p := m.first()
+	if m.Applied && m.Failed() {
+		verb = "Apply (stopped)"
+	}
 	fmt.Fprintf(&b, "%s for %s on PostgreSQL %s as %s (%s)\n", verb, pluralize(len(m.Databases), "database", "databases"), shortVersion(p.Server), ident(p.User), p.Mode)
 	b.WriteString(m.orderLine() + "\n")
 	cluster, dbs := m.Sections()

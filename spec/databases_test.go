@@ -96,3 +96,51 @@ func TestOneDatabaseSpecIsUnchanged(t *testing.T) {
 		t.Fatal("a spec without databases is a one-database spec")
 	}
 }
+
+func TestCombineRenamesClashingProfiles(t *testing.T) {
+	login := true
+	a := &Spec{
+		Profiles: map[string]*Privileges{"inspected_1": {Tables: []string{"SELECT"}}},
+		Schemas:  map[string]*Schema{"s": {}},
+		Roles: map[string]*Role{
+			"r":    {Login: &login, hasConnect: true, Access: map[string]*Access{"s": {Profile: "inspected_1"}}},
+			"idle": {Login: &login, hasConnect: false},
+		},
+	}
+	b := &Spec{
+		Profiles: map[string]*Privileges{"inspected_1": {Tables: []string{"INSERT"}}},
+		Schemas:  map[string]*Schema{"t": {}},
+		Roles: map[string]*Role{
+			"r":    {Login: &login, hasConnect: true, Access: map[string]*Access{"t": {Profile: "inspected_1"}}},
+			"idle": {Login: &login, hasConnect: true},
+		},
+	}
+	out, notes := Combine(map[string]*Spec{"a": a, "b": b}, map[string][]string{"a": {noConnectNote("idle"), "something else"}})
+	if len(out.Profiles) != 2 || out.Profiles["inspected_1_2"] == nil || out.Databases["b"].Roles["r"].Access["t"].Profile != "inspected_1_2" || out.Databases["a"].Roles["r"].Access["s"].Profile != "inspected_1" {
+		t.Fatalf("profiles %v, b's access %v", out.Profiles, out.Databases["b"].Roles["r"].Access["t"])
+	}
+	if _, listed := out.Databases["a"].Roles["idle"]; listed {
+		t.Fatal("a login role without CONNECT in a database is not listed there")
+	}
+	if _, listed := out.Databases["b"].Roles["idle"]; !listed {
+		t.Fatal("a login role with CONNECT in a database is listed there")
+	}
+	if len(notes) != 1 || notes[0] != `database "a": something else` {
+		t.Fatalf("notes %q", notes)
+	}
+	if out.Roles["r"].Access != nil {
+		t.Fatal("per-database fields left at the top level")
+	}
+	if _, err := Parse("combined", mustMarshal(t, out)); err != nil {
+		t.Fatalf("the combined spec does not parse: %v", err)
+	}
+}
+
+func mustMarshal(t *testing.T, s *Spec) []byte {
+	t.Helper()
+	b, err := Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

@@ -331,7 +331,7 @@ func applyDatabases(ctx context.Context, f *dbFlags, sess ops.Session, s *spec.S
 	var failed *ops.MultiApplyError
 	if errors.As(err, &failed) {
 		// The report above says what each database did.
-		return &exitError{1, fmt.Errorf("apply failed in database %q (%v); the databases before it stay committed: run apply again once the cause is fixed", failed.Database, failed.Err)}
+		return &exitError{1, fmt.Errorf("apply stopped at database %q, the databases before it stay committed (run apply again once the cause is fixed): %v", failed.Database, failed.Err)}
 	}
 	return err
 }
