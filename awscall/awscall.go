@@ -1,6 +1,6 @@
 // Package awscall sends signed requests to the few AWS API operations
-// rolekeeper calls without a generated service client (SSM GetParameter,
-// Lambda Invoke), over the AWS SDK's core: the aws.Config's credentials,
+// rolekeeper calls without a generated service client (Secrets Manager,
+// SSM GetParameter, Lambda Invoke), over the AWS SDK's core: the aws.Config's credentials,
 // region and HTTP client, the SDK's Signature Version 4 signer and its
 // standard retryer. The generated service packages initialise large
 // package-level tables (schemas, endpoint rules) in every process that
@@ -48,8 +48,9 @@ type Service struct {
 
 // The services called through this package.
 var (
-	SSM    = Service{Name: "SSM", SigningName: "ssm", EndpointPrefix: "ssm", EnvID: "SSM"}
-	Lambda = Service{Name: "Lambda", SigningName: "lambda", EndpointPrefix: "lambda", EnvID: "LAMBDA"}
+	SSM            = Service{Name: "SSM", SigningName: "ssm", EndpointPrefix: "ssm", EnvID: "SSM"}
+	Lambda         = Service{Name: "Lambda", SigningName: "lambda", EndpointPrefix: "lambda", EnvID: "LAMBDA"}
+	SecretsManager = Service{Name: "Secrets Manager", SigningName: "secretsmanager", EndpointPrefix: "secretsmanager", EnvID: "SECRETS_MANAGER"}
 )
 
 // maxResponse bounds a response body (a Lambda response is at most 6 MB).

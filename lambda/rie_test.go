@@ -117,7 +117,7 @@ func startFunction(t testing.TB, env []string) *function {
 		if time.Now().After(deadline) {
 			t.Fatalf("the emulator did not start:\n%s", f.logs.String())
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(time.Millisecond)
 	}
 }
 

@@ -1,27 +1,30 @@
 // Package secretsmanager is rolekeeper's side of AWS Secrets Manager: the
 // store for the passwords of auth: password users (credentials.Store), and
 // the admin's own secret (credentials.AdminSource), such as the one RDS
-// manages for the master user.
+// manages for the master user. It calls the JSON 1.1 API through package
+// awscall (the SDK's credentials, signer and retryer), not the generated
+// service client.
 package secretsmanager
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
+	"github.com/rolekeeper/rolekeeper/awscall"
 	"github.com/rolekeeper/rolekeeper/credentials"
 )
 
 // Store is a credentials.Store backed by AWS Secrets Manager.
 type Store struct {
-	Client *secretsmanager.Client
+	client *awscall.Client
+	err    error // why there is no client (no region)
 	// KMSKeyID encrypts new secrets (the account's default key when empty).
 	KMSKeyID string
 	// Tags are set on secrets rolekeeper creates.
@@ -31,7 +34,71 @@ type Store struct {
 // New returns a Store for the AWS configuration cfg (region,
 // credentials chain and endpoint settings such as AWS_ENDPOINT_URL).
 func New(cfg aws.Config) *Store {
-	return &Store{Client: secretsmanager.NewFromConfig(cfg)}
+	c, err := awscall.New(cfg, awscall.SecretsManager)
+	return &Store{client: c, err: err}
+}
+
+// call runs an operation ("GetSecretValue") of the Secrets Manager API.
+func (m *Store) call(ctx context.Context, op string, in, out any) error {
+	if m.err != nil {
+		return m.err
+	}
+	return m.client.JSON(ctx, "secretsmanager."+op, in, out)
+}
+
+// secretValue is GetSecretValue's answer, as far as it is used.
+type secretValue struct {
+	SecretString *string
+	VersionID    string `json:"VersionId"`
+}
+
+// versionOut is the answer of CreateSecret and PutSecretValue.
+type versionOut struct {
+	VersionID string `json:"VersionId"`
+}
+
+// clientRequestToken makes the idempotency token the SDKs fill in by
+// themselves: a random UUID.
+func clientRequestToken() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b)
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+func notFound(err error) bool { return awscall.IsCode(err, "ResourceNotFoundException") }
+
+// getValue reads a version's secret string.
+func (m *Store) getValue(ctx context.Context, id, versionID, stage string) (*secretValue, error) {
+	in := map[string]any{"SecretId": id}
+	if stage != "" {
+		in["VersionStage"] = stage
+	}
+	if versionID != "" {
+		in["VersionId"] = versionID
+	}
+	var out secretValue
+	if err := m.call(ctx, "GetSecretValue", in, &out); err != nil {
+		return nil, err
+	}
+	if out.SecretString == nil {
+		return nil, fmt.Errorf("secret %s holds no SecretString (a binary secret is not a password)", id)
+	}
+	return &out, nil
+}
+
+// stage runs UpdateSecretVersionStage.
+func (m *Store) stage(ctx context.Context, id, stage, moveTo, removeFrom string) error {
+	in := map[string]any{"SecretId": id, "VersionStage": stage}
+	if moveTo != "" {
+		in["MoveToVersionId"] = moveTo
+	}
+	if removeFrom != "" {
+		in["RemoveFromVersionId"] = removeFrom
+	}
+	return m.call(ctx, "UpdateSecretVersionStage", in, nil)
 }
 
 // Describe implements credentials.Store.
@@ -39,67 +106,69 @@ func (m *Store) Describe() string { return "AWS Secrets Manager" }
 
 // Get implements credentials.Store.
 func (m *Store) Get(ctx context.Context, name, stage string) (credentials.Version, error) {
-	out, err := m.Client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: &name, VersionStage: &stage})
+	out, err := m.getValue(ctx, name, "", stage)
 	if err != nil {
-		var nf *smtypes.ResourceNotFoundException
-		if errors.As(err, &nf) {
+		if notFound(err) {
 			return credentials.Version{}, fmt.Errorf("%s %s (%s): %w", m.Describe(), name, stage, credentials.ErrNotFound)
 		}
 		return credentials.Version{}, fmt.Errorf("read secret %s: %w", name, err)
 	}
-	s, err := credentials.DecodeSecret(name, aws.ToString(out.SecretString))
+	s, err := credentials.DecodeSecret(name, *out.SecretString)
 	if err != nil {
 		return credentials.Version{}, err
 	}
-	return credentials.Version{ID: aws.ToString(out.VersionId), Secret: s}, nil
+	return credentials.Version{ID: out.VersionID, Secret: s}, nil
 }
 
 // Create implements credentials.Store.
 func (m *Store) Create(ctx context.Context, name string, s credentials.DBSecret) (credentials.Version, error) {
 	raw, _ := json.Marshal(s)
-	in := &secretsmanager.CreateSecretInput{
-		Name:         &name,
-		SecretString: aws.String(string(raw)),
-		Description:  aws.String("PostgreSQL password of " + s.Username + ", managed by rolekeeper"),
+	in := map[string]any{
+		"Name":               name,
+		"SecretString":       string(raw),
+		"Description":        "PostgreSQL password of " + s.Username + ", managed by rolekeeper",
+		"ClientRequestToken": clientRequestToken(),
 	}
 	if m.KMSKeyID != "" {
-		in.KmsKeyId = &m.KMSKeyID
+		in["KmsKeyId"] = m.KMSKeyID
 	}
-	for _, k := range slices.Sorted(maps.Keys(m.Tags)) {
-		in.Tags = append(in.Tags, smtypes.Tag{Key: aws.String(k), Value: aws.String(m.Tags[k])})
+	if len(m.Tags) > 0 {
+		var tags []map[string]string
+		for _, k := range slices.Sorted(maps.Keys(m.Tags)) {
+			tags = append(tags, map[string]string{"Key": k, "Value": m.Tags[k]})
+		}
+		in["Tags"] = tags
 	}
-	out, err := m.Client.CreateSecret(ctx, in)
-	if err != nil {
+	var out versionOut
+	if err := m.call(ctx, "CreateSecret", in, &out); err != nil {
 		return credentials.Version{}, fmt.Errorf("create secret %s: %w", name, err)
 	}
-	return credentials.Version{ID: aws.ToString(out.VersionId), Secret: s}, nil
+	return credentials.Version{ID: out.VersionID, Secret: s}, nil
 }
 
 // PutPending implements credentials.Store.
 func (m *Store) PutPending(ctx context.Context, name string, s credentials.DBSecret) (credentials.Version, error) {
 	raw, _ := json.Marshal(s)
-	out, err := m.Client.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{
-		SecretId: &name, SecretString: aws.String(string(raw)), VersionStages: []string{credentials.StagePending},
-	})
+	var out versionOut
+	err := m.call(ctx, "PutSecretValue", map[string]any{"SecretId": name, "SecretString": string(raw),
+		"VersionStages": []string{credentials.StagePending}, "ClientRequestToken": clientRequestToken()}, &out)
 	if err != nil {
 		return credentials.Version{}, fmt.Errorf("store pending password in secret %s: %w", name, err)
 	}
-	return credentials.Version{ID: aws.ToString(out.VersionId), Secret: s}, nil
+	return credentials.Version{ID: out.VersionID, Secret: s}, nil
 }
 
 // Promote implements credentials.Store.
 func (m *Store) Promote(ctx context.Context, name, id string) error {
-	in := &secretsmanager.UpdateSecretVersionStageInput{SecretId: &name, VersionStage: aws.String(credentials.StageCurrent), MoveToVersionId: &id}
+	from := ""
 	if cur, err := m.Get(ctx, name, credentials.StageCurrent); err == nil && cur.ID != id {
-		in.RemoveFromVersionId = &cur.ID
+		from = cur.ID
 	}
-	if _, err := m.Client.UpdateSecretVersionStage(ctx, in); err != nil {
+	if err := m.stage(ctx, name, credentials.StageCurrent, id, from); err != nil {
 		return fmt.Errorf("promote the new password of secret %s: %w", name, err)
 	}
 	// The new value is current: it is no longer pending.
-	_, err := m.Client.UpdateSecretVersionStage(ctx, &secretsmanager.UpdateSecretVersionStageInput{
-		SecretId: &name, VersionStage: aws.String(credentials.StagePending), RemoveFromVersionId: &id})
-	if err != nil {
+	if err := m.stage(ctx, name, credentials.StagePending, "", id); err != nil {
 		return fmt.Errorf("clear the pending stage of secret %s: %w", name, err)
 	}
 	return nil
@@ -128,11 +197,11 @@ func (a AdminSecret) Fetch(ctx context.Context, _ string, _ uint16, _ string) (c
 	if err != nil {
 		return credentials.Credential{}, fmt.Errorf("read the admin secret %s: load the AWS configuration: %w", a.ID, err)
 	}
-	out, err := secretsmanager.NewFromConfig(cfg).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: &a.ID})
+	out, err := New(cfg).getValue(ctx, a.ID, "", "")
 	if err != nil {
-		return credentials.Credential{}, fmt.Errorf("read the admin secret %s: %w", a.ID, err)
+		return credentials.Credential{}, fmt.Errorf("read the admin secret %s: %w%s", a.ID, err, hint(err))
 	}
-	return credentials.ParseCredential("secret "+a.ID, aws.ToString(out.SecretString))
+	return credentials.ParseCredential("secret "+a.ID, *out.SecretString)
 }
 
 // Refetchable implements credentials.AdminSource: RDS rotates its secret.
@@ -146,39 +215,34 @@ func (a AdminSecret) Describe() string { return "secret " + a.ID }
 
 // DescribeSecret implements credentials.RotationStore.
 func (m *Store) DescribeSecret(ctx context.Context, id string) (credentials.SecretInfo, error) {
-	out, err := m.Client.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: &id})
-	if err != nil {
-		var nf *smtypes.ResourceNotFoundException
-		if errors.As(err, &nf) {
+	var out struct {
+		Name, ARN          string
+		RotationEnabled    bool
+		VersionIdsToStages map[string][]string
+	}
+	if err := m.call(ctx, "DescribeSecret", map[string]any{"SecretId": id}, &out); err != nil {
+		if notFound(err) {
 			return credentials.SecretInfo{}, fmt.Errorf("%s %s: %w", m.Describe(), id, credentials.ErrNotFound)
 		}
 		return credentials.SecretInfo{}, fmt.Errorf("describe secret %s: %w", id, err)
 	}
-	return credentials.SecretInfo{
-		Name: aws.ToString(out.Name), ARN: aws.ToString(out.ARN),
-		RotationEnabled: aws.ToBool(out.RotationEnabled), Stages: out.VersionIdsToStages,
-	}, nil
+	return credentials.SecretInfo{Name: out.Name, ARN: out.ARN, RotationEnabled: out.RotationEnabled, Stages: out.VersionIdsToStages}, nil
 }
 
 // GetVersion implements credentials.RotationStore.
 func (m *Store) GetVersion(ctx context.Context, id, versionID, stage string) (credentials.Version, error) {
-	in := &secretsmanager.GetSecretValueInput{SecretId: &id, VersionStage: &stage}
-	if versionID != "" {
-		in.VersionId = &versionID
-	}
-	out, err := m.Client.GetSecretValue(ctx, in)
+	out, err := m.getValue(ctx, id, versionID, stage)
 	if err != nil {
-		var nf *smtypes.ResourceNotFoundException
-		if errors.As(err, &nf) {
+		if notFound(err) {
 			return credentials.Version{}, fmt.Errorf("%s %s (version %s, %s): %w", m.Describe(), id, versionID, stage, credentials.ErrNotFound)
 		}
 		return credentials.Version{}, fmt.Errorf("read secret %s (version %s, %s): %w", id, versionID, stage, err)
 	}
-	s, err := credentials.DecodeSecret(id, aws.ToString(out.SecretString))
+	s, err := credentials.DecodeSecret(id, *out.SecretString)
 	if err != nil {
 		return credentials.Version{}, err
 	}
-	return credentials.Version{ID: aws.ToString(out.VersionId), Secret: s}, nil
+	return credentials.Version{ID: out.VersionID, Secret: s}, nil
 }
 
 // PutVersion implements credentials.RotationStore: PutSecretValue with
@@ -186,9 +250,8 @@ func (m *Store) GetVersion(ctx context.Context, id, versionID, stage string) (cr
 // idempotent.
 func (m *Store) PutVersion(ctx context.Context, id, versionID, stage string, s credentials.DBSecret) error {
 	raw, _ := json.Marshal(s)
-	_, err := m.Client.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{
-		SecretId: &id, ClientRequestToken: &versionID, SecretString: aws.String(string(raw)), VersionStages: []string{stage},
-	})
+	err := m.call(ctx, "PutSecretValue", map[string]any{"SecretId": id, "ClientRequestToken": versionID,
+		"SecretString": string(raw), "VersionStages": []string{stage}}, nil)
 	if err != nil {
 		return fmt.Errorf("store version %s of secret %s as %s: %w", versionID, id, stage, err)
 	}
@@ -200,16 +263,10 @@ func (m *Store) PutVersion(ctx context.Context, id, versionID, stage string, s c
 // (Secrets Manager gives the old version AWSPREVIOUS), then AWSPENDING is
 // taken off the new version.
 func (m *Store) MakeCurrent(ctx context.Context, id, versionID, from string) error {
-	in := &secretsmanager.UpdateSecretVersionStageInput{SecretId: &id, VersionStage: aws.String(credentials.StageCurrent), MoveToVersionId: &versionID}
-	if from != "" {
-		in.RemoveFromVersionId = &from
-	}
-	if _, err := m.Client.UpdateSecretVersionStage(ctx, in); err != nil {
+	if err := m.stage(ctx, id, credentials.StageCurrent, versionID, from); err != nil {
 		return fmt.Errorf("make version %s of secret %s current: %w", versionID, id, err)
 	}
-	_, err := m.Client.UpdateSecretVersionStage(ctx, &secretsmanager.UpdateSecretVersionStageInput{
-		SecretId: &id, VersionStage: aws.String(credentials.StagePending), RemoveFromVersionId: &versionID})
-	if err != nil {
+	if err := m.stage(ctx, id, credentials.StagePending, "", versionID); err != nil {
 		return fmt.Errorf("clear the pending stage of version %s of secret %s: %w", versionID, id, err)
 	}
 	return nil
@@ -217,3 +274,14 @@ func (m *Store) MakeCurrent(ctx context.Context, id, versionID, from string) err
 
 // Store takes part in rotations.
 var _ credentials.RotationStore = (*Store)(nil)
+
+// hint says what to do for the errors a user can fix.
+func hint(err error) string {
+	switch {
+	case notFound(err):
+		return " (check the secret's name or ARN and the region)"
+	case awscall.IsCode(err, "AccessDeniedException"):
+		return " (the caller needs secretsmanager:GetSecretValue on the secret, and kms:Decrypt on its key)"
+	}
+	return ""
+}
