@@ -16,6 +16,7 @@ package awscall
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -299,6 +300,17 @@ func (c *Client) JSON(ctx context.Context, target string, in, out any) error {
 		return fmt.Errorf("%s %s: the response is not the JSON expected: %w", c.svc.Name, op, err)
 	}
 	return nil
+}
+
+// IdempotencyToken makes a token as the SDKs fill in idempotency tokens
+// (ClientRequestToken) by themselves: a random (version 4) UUID.
+func IdempotencyToken() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b)
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 // IsCode reports whether err is an API error with one of codes.

@@ -8,8 +8,6 @@ package secretsmanager
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -55,17 +53,6 @@ type secretValue struct {
 // versionOut is the answer of CreateSecret and PutSecretValue.
 type versionOut struct {
 	VersionID string `json:"VersionId"`
-}
-
-// clientRequestToken makes the idempotency token the SDKs fill in by
-// themselves: a random UUID.
-func clientRequestToken() string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b)
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 func notFound(err error) bool { return awscall.IsCode(err, "ResourceNotFoundException") }
@@ -127,7 +114,7 @@ func (m *Store) Create(ctx context.Context, name string, s credentials.DBSecret)
 		"Name":               name,
 		"SecretString":       string(raw),
 		"Description":        "PostgreSQL password of " + s.Username + ", managed by rolekeeper",
-		"ClientRequestToken": clientRequestToken(),
+		"ClientRequestToken": awscall.IdempotencyToken(),
 	}
 	if m.KMSKeyID != "" {
 		in["KmsKeyId"] = m.KMSKeyID
@@ -151,7 +138,7 @@ func (m *Store) PutPending(ctx context.Context, name string, s credentials.DBSec
 	raw, _ := json.Marshal(s)
 	var out versionOut
 	err := m.call(ctx, "PutSecretValue", map[string]any{"SecretId": name, "SecretString": string(raw),
-		"VersionStages": []string{credentials.StagePending}, "ClientRequestToken": clientRequestToken()}, &out)
+		"VersionStages": []string{credentials.StagePending}, "ClientRequestToken": awscall.IdempotencyToken()}, &out)
 	if err != nil {
 		return credentials.Version{}, fmt.Errorf("store pending password in secret %s: %w", name, err)
 	}

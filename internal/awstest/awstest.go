@@ -38,6 +38,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/rolekeeper/rolekeeper/awscall"
 )
 
 // Server is a fake AWS endpoint.
@@ -205,7 +207,7 @@ func (s *Server) StartRotation(t testing.TB, name string) (token string) {
 	if sec == nil {
 		t.Fatalf("awstest: no secret %s to rotate", name)
 	}
-	token = newToken()
+	token = awscall.IdempotencyToken()
 	s.removeStage(sec, "AWSPENDING", "")
 	sec.rotation = true
 	sec.versions[token] = ""
@@ -240,16 +242,6 @@ func (s *Server) VersionValue(name, id string) (string, bool) {
 	}
 	v, ok := sec.versions[id]
 	return v, ok
-}
-
-// newToken makes a ClientRequestToken as the SDKs do: a UUID.
-func newToken() string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b)
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 func (s *Server) removeStage(sec *secret, stage, onlyID string) {
