@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rolekeeper/rolekeeper/credentials"
 	"github.com/rolekeeper/rolekeeper/internal/pgtest"
 )
 
@@ -245,4 +246,28 @@ roles:
 	if !db.Bool(t, "select pg_has_role('b', 'a', 'MEMBER') and not exists (select 1 from pg_roles where rolname = 'r')") {
 		t.Fatal("b is not a member of a, or r still exists")
 	}
+}
+
+// A password user dropped and declared again with the same secret (the
+// secret outlives the role): apply creates the role and sets its password
+// from the secret, which still holds it, so the user logs in with it and
+// the next plan is empty.
+func TestTransitionPasswordRoleComesBackWithItsSecret(t *testing.T) {
+	db := pgtest.Fresh(t)
+	ctx := context.Background()
+	secrets := testSecrets(t)
+	user := mustSpec(t, "roles:\n  app: {auth: password, password_secret: app/app}\n")
+	doApplyWith(t, db, user, secrets)
+	first, err := secrets.Store.Get(ctx, "app/app", credentials.StageCurrent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doApplyWith(t, db, mustSpec(t, "roles:\n  app: {state: absent}\n"), secrets)
+	doApplyWith(t, db, user, secrets)
+	expectNoChanges(t, db, user)
+	again, err := secrets.Store.Get(ctx, "app/app", credentials.StageCurrent)
+	if err != nil || again.ID != first.ID {
+		t.Fatalf("the secret was replaced (%v): the role that came back must use the one it had", err)
+	}
+	db.ConnectAs(t, "app", again.Secret.Password).Close(ctx)
 }
