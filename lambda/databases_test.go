@@ -3,7 +3,6 @@ package lambda_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"os"
 	"strings"
 	"testing"
@@ -38,7 +37,8 @@ func TestSeveralDatabasesInTheHandler(t *testing.T) {
 			t.Setenv(k, v) // pgx reads them from the process environment
 		}
 	}
-	h := &lambda.Handler{Getenv: func(k string) string { return env[k] }, Out: io.Discard,
+	var logs strings.Builder
+	h := &lambda.Handler{Getenv: func(k string) string { return env[k] }, Out: &logs,
 		AWS: func(context.Context) (awssdk.Config, error) { return aws.Config(), nil }}
 	src, err := os.ReadFile("../examples/several-databases.yaml")
 	if err != nil {
@@ -107,9 +107,16 @@ func TestSeveralDatabasesInTheHandler(t *testing.T) {
 	if s := sections(out); s[0].Outcome != "no changes" || s[1].Outcome != "applied" {
 		t.Fatalf("apply outcomes: %+v", s)
 	}
-	out, err = invoke(`{"action": "plan", "config": ` + string(cfg) + `}`)
+	logs.Reset()
+	out, err = invoke(`{"action": "plan", "metrics": true, "config": ` + string(cfg) + `}`)
 	if err != nil || out["changed"] != false {
 		t.Fatalf("plan after apply: %v %v", err, out)
+	}
+	// Drift metrics: one record per database (the module's alarms watch each).
+	for _, db := range []string{"app", "reporting"} {
+		if !strings.Contains(logs.String(), `"Database":"`+db+`"`) || !strings.Contains(logs.String(), `"PendingChanges":0`) {
+			t.Fatalf("no drift metrics for %s:\n%s", db, logs.String())
+		}
 	}
 	if out, err = invoke(`{"action": "check", "config": ` + string(cfg) + `}`); err != nil || len(out["databases"].([]any)) != 2 {
 		t.Fatalf("check: %v %v", err, out)
