@@ -260,7 +260,14 @@ func (r *objectReader) fill(og *state.ObjectGrants, groups []*objectGroup, named
 	}
 	// Every object's name and owner: partial drift and grants on named
 	// objects are planned per object.
-	og.NameOwners = map[string]string{}
+	n := 0
+	for _, g := range groups {
+		n += len(g.names)
+	}
+	og.NameOwners = make(map[string]string, n)
+	if n > 0 {
+		og.Names = make([]string, 0, n)
+	}
 	for _, g := range groups {
 		for _, name := range g.names {
 			og.Names = append(og.Names, name)

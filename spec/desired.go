@@ -42,15 +42,35 @@ func (s *Spec) Desired(database string) *state.Database {
 	// expanded once, as are each schema's creators.
 	sets := privilegeSets{}
 	creators := map[string][]string{}
+	// How many roles have access to each schema: its maps are made that
+	// size at once (at L, a thousand grantees in each of 20 schemas).
+	roleNames := state.SortedKeys(s.Roles)
+	accessOf := make(map[string]map[string]*Access, len(s.Roles))
+	grantees := map[string]int{}
+	for _, name := range roleNames {
+		if r := s.Roles[name]; r != nil && r.State != "absent" {
+			accessOf[name] = s.schemaAccess(r)
+			for schemaName := range accessOf[name] {
+				grantees[schemaName]++
+			}
+		}
+	}
 	for _, name := range state.SortedKeys(s.Schemas) {
 		sc := s.Schemas[name]
 		owner := ""
 		if sc != nil {
 			owner = sc.Owner
 		}
-		db.Schemas[name] = state.NewSchema(name, owner)
+		st := state.NewSchema(name, owner)
+		if n := grantees[name]; n > 0 {
+			st.Privileges = make(state.Grants, n)
+			for _, og := range st.Objects {
+				og.Full = make(state.Grants, n)
+			}
+		}
+		db.Schemas[name] = st
 	}
-	for _, name := range state.SortedKeys(s.Roles) {
+	for _, name := range roleNames {
 		r := s.Roles[name]
 		if r == nil || r.State == "absent" {
 			continue
@@ -74,7 +94,7 @@ func (s *Spec) Desired(database string) *state.Database {
 				db.MaintainNamed = append(db.MaintainNamed, fmt.Sprintf("roles.%s.grants.%d", name, i))
 			}
 		}
-		access := s.schemaAccess(r)
+		access := accessOf[name]
 		for _, schemaName := range state.SortedKeys(access) {
 			set := sets.of(s.accessPrivileges(access[schemaName]))
 			if set.maintain {
@@ -90,9 +110,16 @@ func (s *Spec) Desired(database string) *state.Database {
 			for ki, kind := range state.ObjectKinds {
 				sc.Objects[kind].Full.AddSet(name, set.kinds[ki])
 				for _, creator := range cs {
-					if creator != name {
-						sc.DefaultGrants(creator, kind).AddSet(name, set.kinds[ki])
+					if creator == name {
+						continue
 					}
+					g := sc.Defaults[creator][kind]
+					if g == nil {
+						g = make(state.Grants, grantees[schemaName])
+						sc.DefaultGrants(creator, kind) // the creator's entry
+						sc.Defaults[creator][kind] = g
+					}
+					g.AddSet(name, set.kinds[ki])
 				}
 			}
 		}
