@@ -45,6 +45,9 @@ func TestPrivSetMinusKeepsTheOrderGiven(t *testing.T) {
 }
 
 func TestPrivOfRefusesUnknownNames(t *testing.T) {
+	if PrivsOf("SELECT").Has("select") || PrivSet(1<<len(PrivLetters)-1).Has("SUPERPOWER") {
+		t.Error("Has holds an unknown name")
+	}
 	defer func() {
 		if recover() == nil {
 			t.Error("PrivOf(\"select\") did not panic")

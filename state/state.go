@@ -341,12 +341,20 @@ var PrivNames = [len(PrivLetters)]string{
 // PrivNames). It panics on any other name: every name reaching the model
 // was checked against the privilege lists above, so another one is a bug.
 func PrivOf(name string) PrivSet {
+	if b := privBit(name); b != 0 {
+		return b
+	}
+	panic("state: unknown privilege " + name)
+}
+
+// privBit returns the bit of a privilege name, 0 for an unknown one.
+func privBit(name string) PrivSet {
 	for i, n := range PrivNames {
 		if n == name {
 			return 1 << i
 		}
 	}
-	panic("state: unknown privilege " + name)
+	return 0
 }
 
 // PrivsOf returns the set of the privileges named.
@@ -358,8 +366,9 @@ func PrivsOf(names ...string) PrivSet {
 	return s
 }
 
-// Has reports whether s holds the privilege named.
-func (s PrivSet) Has(name string) bool { return s&PrivOf(name) != 0 }
+// Has reports whether s holds the privilege named (false for a name that
+// is no privilege, as from a server newer than this model).
+func (s PrivSet) Has(name string) bool { return s&privBit(name) != 0 }
 
 // Names returns the privileges of s in bit order.
 func (s PrivSet) Names() []string {
