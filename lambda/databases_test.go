@@ -135,3 +135,47 @@ func TestSeveralDatabasesInTheHandler(t *testing.T) {
 		t.Fatalf("plan of the inspected spec: %v %v", err, out)
 	}
 }
+
+// TestSeveralDatabasesRotationLogsInWhereListed: Secrets Manager rotates
+// the secret of a password user that only the second database lists; the
+// connection's database (PGDATABASE=app) gives it no CONNECT, so
+// testSecret logs in to the database that lists it.
+func TestSeveralDatabasesRotationLogsInWhereListed(t *testing.T) {
+	db := pgtest.Fresh(t)
+	ctx := context.Background()
+	if err := pgtest.Server.CreateDatabase(ctx, "reporting"); err != nil {
+		t.Fatal(err)
+	}
+	aws := awstest.New(t)
+	env := map[string]string{"ROLEKEEPER_SPEC": `
+roles:
+  analyst: {auth: password, password_secret: app/analyst}
+databases:
+  app:
+    public: {connect: false}
+  reporting:
+    roles: {analyst: {}}
+`}
+	for _, kv := range rdsEnv(t, aws) {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+		if strings.HasPrefix(k, "PG") {
+			t.Setenv(k, v)
+		}
+	}
+	var logs strings.Builder
+	h := &lambda.Handler{Getenv: func(k string) string { return env[k] }, Out: &logs,
+		AWS: func(context.Context) (awssdk.Config, error) { return aws.Config(), nil }}
+	if _, err := h.Invoke(ctx, []byte(`{"action": "apply"}`)); err != nil {
+		t.Fatalf("apply: %v\n%s", err, logs.String())
+	}
+	if db.Bool(t, `select has_database_privilege('analyst', 'app', 'connect')`) {
+		t.Fatal("analyst should have no CONNECT on app")
+	}
+	token := aws.StartRotation(t, "app/analyst")
+	for _, s := range []string{"createSecret", "setSecret", "testSecret", "finishSecret"} {
+		if _, err := h.Invoke(ctx, []byte(`{"SecretId": "app/analyst", "ClientRequestToken": "`+token+`", "Step": "`+s+`"}`)); err != nil {
+			t.Fatalf("%s: %v\n%s", s, err, logs.String())
+		}
+	}
+}

@@ -91,10 +91,7 @@ func (s Session) Check(ctx context.Context, sp *spec.Spec) (*verify.Report, erro
 // Rotate gives the listed auth: password roles (all when roles is empty) a
 // new password: the secret first, then the server, proven by a login.
 func (s Session) Rotate(ctx context.Context, sp *spec.Spec, roles []string) ([]apply.Rotation, error) {
-	login := func(ctx context.Context, user, password string) error {
-		return connect.Login(ctx, s.Conn.Config(), user, password)
-	}
-	done, err := apply.Rotate(ctx, s.Conn, sp.Desired(s.Database()), s.Secrets(), roles, login, apply.Options{})
+	done, err := apply.Rotate(ctx, s.Conn, sp.Desired(s.Database()), s.Secrets(), roles, s.login(sp), apply.Options{})
 	if done == nil {
 		done = []apply.Rotation{}
 	}
@@ -166,11 +163,8 @@ func (i *Inspection) YAML() ([]byte, error) {
 // The admin's own secret (s.AdminSecrets) is never rotated here.
 func (s Session) RotationStep(ctx context.Context, sp *spec.Spec, ev apply.RotationEvent) (apply.RotationStepResult, error) {
 	store, _ := s.Store.(credentials.RotationStore)
-	login := func(ctx context.Context, user, password string) error {
-		return connect.Login(ctx, s.Conn.Config(), user, password)
-	}
 	guard := apply.RotationGuard{AdminSecrets: s.AdminSecrets, AdminUser: s.Conn.Config().User}
-	return apply.RotateStep(ctx, s.Conn, sp.Desired(s.Database()), store, ev, login, guard, apply.Options{})
+	return apply.RotateStep(ctx, s.Conn, sp.Desired(s.Database()), store, ev, s.login(sp), guard, apply.Options{})
 }
 
 // quotedNames writes names as Go-quoted strings, comma-separated.
@@ -180,4 +174,17 @@ func quotedNames(names []string) string {
 		q[i] = fmt.Sprintf("%q", n)
 	}
 	return strings.Join(q, ", ")
+}
+
+// login proves a role's password by logging in: to the connected
+// database, or for a spec with databases to the first database that lists
+// the role (where it has CONNECT).
+func (s Session) login(sp *spec.Spec) func(ctx context.Context, user, password string) error {
+	return func(ctx context.Context, user, password string) error {
+		cfg := s.Conn.Config()
+		if db := sp.LoginDatabase(user); db != "" {
+			cfg.Database = db
+		}
+		return connect.Login(ctx, cfg, user, password)
+	}
 }

@@ -279,3 +279,22 @@ func renameProfiles(d *DatabaseSpec, rename map[string]string) {
 		fix(d.Public.Access)
 	}
 }
+
+// LoginDatabase returns where a role of a multi-database spec logs in to
+// prove a password: the first database that lists it (or, for the clone
+// of an alternating pair, its role), "" when none does or the spec
+// declares one database.
+func (s *Spec) LoginDatabase(role string) string {
+	base := strings.TrimSuffix(role, state.CloneSuffix)
+	for _, db := range s.DatabaseNames() {
+		if d := s.Databases[db]; d != nil {
+			if _, ok := d.Roles[role]; ok {
+				return db
+			}
+			if _, ok := d.Roles[base]; ok {
+				return db
+			}
+		}
+	}
+	return ""
+}
