@@ -121,7 +121,8 @@ func (e *MultiApplyError) Unwrap() error { return e.Err }
 
 // ApplyDatabases applies a multi-database spec: first a plan of every
 // database (any problem, such as a database that does not exist, and
-// nothing is changed anywhere), then one transaction per database, in
+// nothing is changed anywhere: the plans are returned, Refused, with an
+// *apply.ProblemsError), then one transaction per database, in
 // order, each under the rolekeeper lock with its plan computed again
 // there; the cluster's changes run in the first. A failure rolls back
 // that database's transaction and stops: the databases before it stay
@@ -133,6 +134,10 @@ func (s Session) ApplyDatabases(ctx context.Context, sp *spec.Spec, opts apply.O
 		return nil, err
 	}
 	if probs := pre.Problems(); len(probs) > 0 {
+		pre.Applied, pre.Refused = true, true
+		for i := range pre.Databases {
+			pre.Databases[i].Outcome = plan.OutcomeNotAttempted
+		}
 		return pre, &apply.ProblemsError{Problems: probs}
 	}
 	names := sp.DatabaseNames()

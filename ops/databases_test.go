@@ -336,10 +336,17 @@ func TestSeveralDatabasesMissingDatabase(t *testing.T) {
 	if !strings.Contains(probs, `database "nope": it does not exist on this server (or does not accept connections): create it first (CREATE DATABASE "nope")`) {
 		t.Fatalf("problems: %s", probs)
 	}
-	_, err = sess.ApplyDatabases(ctx, sp, apply.Options{})
+	refused, err := sess.ApplyDatabases(ctx, sp, apply.Options{})
 	var pe *apply.ProblemsError
 	if !errors.As(err, &pe) {
 		t.Fatalf("apply: %v, want the plan's problems", err)
+	}
+	out := text(t, refused, "Applied")
+	for _, want := range []string{`== Database "app": not attempted: the plan has problems ==`, `== Database "nope": not attempted: the plan has problems ==` + "\nNo changes.\nProblems (nothing is applied until they are fixed):\n  ! it does not exist on this server",
+		"Nothing was applied in any database: the plan has problems."} {
+		if !strings.Contains(out, want) {
+			t.Errorf("refused apply lacks %q:\n%s", want, out)
+		}
 	}
 	if db.Fingerprint(t) != before || db.Bool(t, `select exists (select from pg_roles where rolname = 'migrator')`) {
 		t.Fatal("apply changed something although a database is missing")

@@ -67,6 +67,9 @@ type Multi struct {
 	Databases []DatabasePlan
 	// Applied is true for the result of apply.
 	Applied bool
+	// Refused is true when apply ran nothing because the plan of some
+	// database has problems (every database is then not attempted).
+	Refused bool
 }
 
 // Section is one part of a multi-database plan as shown: the cluster's
@@ -114,7 +117,7 @@ func (m *Multi) Sections() (cluster Section, dbs []Section) {
 	}
 	shownProblem := map[string]bool{}
 	for _, d := range m.Databases {
-		s := Section{Database: d.Database, notAttempted: d.Outcome == OutcomeNotAttempted}
+		s := Section{Database: d.Database, notAttempted: d.Outcome == OutcomeNotAttempted && d.Plan == nil}
 		if d.Plan != nil {
 			for _, c := range d.Plan.Changes {
 				if !c.ClusterWide() {
@@ -219,8 +222,9 @@ func (m *Multi) orderLine() string {
 		strings.Join(names, ", then "), names[0])
 }
 
-// outcomeLine is one database's outcome in words.
-func (d DatabasePlan) outcomeLine() string {
+// outcomeLine is one database's outcome in words; refused: apply ran
+// nothing because of the plan's problems.
+func (d DatabasePlan) outcomeLine(refused bool) string {
 	switch d.Outcome {
 	case OutcomeApplied:
 		return fmt.Sprintf("applied: committed (%s)", pluralize(d.Statements, "statement", "statements"))
@@ -229,6 +233,9 @@ func (d DatabasePlan) outcomeLine() string {
 	case OutcomeFailed:
 		return "FAILED, rolled back: nothing was changed in it"
 	case OutcomeNotAttempted:
+		if refused {
+			return "not attempted: the plan has problems"
+		}
 		return "not attempted: an earlier database failed"
 	}
 	return string(d.Outcome)
@@ -237,6 +244,9 @@ func (d DatabasePlan) outcomeLine() string {
 // Verdict is the closing paragraph of an apply: what was committed and
 // what to do next.
 func (m *Multi) Verdict() string {
+	if m.Refused {
+		return "Nothing was applied in any database: the plan has problems. Fix them and run apply again."
+	}
 	var done, failed, left []string
 	for _, d := range m.Databases {
 		switch d.Outcome {
@@ -322,7 +332,7 @@ func (m *Multi) WriteText(w io.Writer, verb string) error {
 	for i, s := range dbs {
 		title := "Database " + ident(s.Database)
 		if m.Applied {
-			title += ": " + m.Databases[i].outcomeLine()
+			title += ": " + m.Databases[i].outcomeLine(m.Refused)
 		}
 		writeSection(title, s, m.Databases[i].Error)
 	}
@@ -500,7 +510,7 @@ func (m *Multi) WriteMarkdown(w io.Writer, verb string) error {
 	for i, s := range dbs {
 		title := "Database " + mdCode(s.Database)
 		if m.Applied {
-			title += ": " + mdText(m.Databases[i].outcomeLine())
+			title += ": " + mdText(m.Databases[i].outcomeLine(m.Refused))
 		}
 		if e := m.Databases[i].Error; e != "" {
 			title += "\n\n> [!CAUTION]\n> " + mdText(e)
