@@ -50,7 +50,7 @@ func Invoke(ctx context.Context, cfg aws.Config, function string, payload []byte
 		Payload: resp.Body, ExecutedVersion: resp.Header.Get("X-Amz-Executed-Version")}
 	if tail := resp.Header.Get("X-Amz-Log-Result"); tail != "" {
 		if r.LogTail, err = base64.StdEncoding.DecodeString(tail); err != nil {
-			return nil, fmt.Errorf("Lambda Invoke: the log tail is not base64: %w", err)
+			return nil, fmt.Errorf("invoke: the log tail Lambda returned is not base64: %w", err)
 		}
 	}
 	return r, nil
