@@ -18,6 +18,10 @@ type Secrets struct {
 	// Shape fills the RDS-shaped fields (engine, host, port, dbname) of
 	// secrets rolekeeper creates.
 	Shape credentials.DBSecret
+	// DBNames gives, by role, the dbname of its new secret when it is not
+	// Shape's: in a multi-database spec, a database the role may connect
+	// to (spec.Spec.LoginDatabase).
+	DBNames map[string]string
 	// Admin names the admin's own secret (its ID, ARN or SSM reference),
 	// which no role may use (RefuseAdminSecret).
 	Admin []string
@@ -43,6 +47,9 @@ func passwordStatement(ctx context.Context, s *Secrets, c plan.Change) (sql stri
 		}
 		sec := s.Shape
 		sec.Username, sec.Password = c.Name, pw
+		if db := s.DBNames[c.Name]; db != "" {
+			sec.DBName = db
+		}
 		v, err = s.Store.Create(ctx, c.Secret, sec)
 		created = err == nil
 	}

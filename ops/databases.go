@@ -141,6 +141,10 @@ func (s Session) ApplyDatabases(ctx context.Context, sp *spec.Spec, opts apply.O
 		return pre, &apply.ProblemsError{Problems: probs}
 	}
 	names := sp.DatabaseNames()
+	s.homes = map[string]string{}
+	for role := range sp.Roles {
+		s.homes[role] = sp.LoginDatabase(role)
+	}
 	m := &plan.Multi{Applied: true}
 	var failure *MultiApplyError
 	for i, db := range names {

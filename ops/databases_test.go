@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/rolekeeper/rolekeeper/apply"
+	"github.com/rolekeeper/rolekeeper/credentials"
 	"github.com/rolekeeper/rolekeeper/internal/pgtest"
 	"github.com/rolekeeper/rolekeeper/ops"
 	"github.com/rolekeeper/rolekeeper/plan"
@@ -350,5 +351,62 @@ func TestSeveralDatabasesMissingDatabase(t *testing.T) {
 	}
 	if db.Fingerprint(t) != before || db.Bool(t, `select exists (select from pg_roles where rolname = 'migrator')`) {
 		t.Fatal("apply changed something although a database is missing")
+	}
+}
+
+// TestSeveralDatabasesPasswordUserHomeDatabase: a password user that the
+// first database does not list gets, in its new secret, the name of a
+// database it may connect to (the first that lists it), not the first
+// database's, where PUBLIC has no CONNECT: an application that connects
+// with the secret's dbname must get in. rotate proves a pending password
+// by logging in there too.
+func TestSeveralDatabasesPasswordUserHomeDatabase(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.Fresh(t)
+	secondDatabase(t, "zreporting")
+	sess := session(t, db)
+	sp := mustParse(t, `roles:
+  owner: {auth: iam}
+  pw: {auth: password}
+databases:
+  app:
+    roles: {owner: {}}
+    public: {connect: false, temporary: false}
+  zreporting:
+    roles: {pw: {}}
+    public: {connect: false, temporary: false}
+`)
+	if res, err := sess.ApplyDatabases(ctx, sp, apply.Options{}); err != nil {
+		t.Fatalf("apply: %v\n%s", err, text(t, res, "Applied"))
+	}
+	v, err := sess.Store.Get(ctx, "rolekeeper/app/pw", credentials.StageCurrent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Secret.DBName != "zreporting" {
+		t.Fatalf("the secret of pw names database %q, want zreporting: the only one that lets pw connect", v.Secret.DBName)
+	}
+	cfg := sess.Conn.Config().Copy()
+	cfg.Database, cfg.User, cfg.Password = v.Secret.DBName, v.Secret.Username, v.Secret.Password
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatalf("log in with the secret: %v", err)
+	}
+	conn.Close(ctx)
+
+	// An interrupted rotate (the server took the pending password, the
+	// secret was not promoted) is finished by logging in with the
+	// pending password: in a database pw may connect to.
+	pending, err := sess.Store.PutPending(ctx, "rolekeeper/app/pw", credentials.DBSecret{Username: "pw", Password: "Pending0123456789abcdefghijklmnop", DBName: "zreporting"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Exec(t, `ALTER ROLE pw PASSWORD 'Pending0123456789abcdefghijklmnop'`)
+	done, err := sess.Rotate(ctx, sp, nil)
+	if err != nil || len(done) != 1 || done[0].Outcome != "finished" {
+		t.Fatalf("rotate after an interrupted one: %+v %v, want it finished by a login in zreporting", done, err)
+	}
+	if cur, err := sess.Store.Get(ctx, "rolekeeper/app/pw", credentials.StageCurrent); err != nil || cur.ID != pending.ID {
+		t.Fatalf("current secret %v %v, want the pending version promoted", cur.ID, err)
 	}
 }

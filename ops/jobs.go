@@ -28,6 +28,9 @@ type Session struct {
 	// AdminSecrets name the admin's own secret (AdminCredential.SecretIDs),
 	// which no role's password_secret may name.
 	AdminSecrets []string
+	// homes are the roles' home databases (spec.Spec.LoginDatabase) while
+	// a multi-database spec is applied: the dbname of their new secrets.
+	homes map[string]string
 }
 
 // Database is the name of the connected database.
@@ -40,7 +43,7 @@ func (s Session) Secrets() *apply.Secrets {
 		return nil
 	}
 	c := s.Conn.Config()
-	return &apply.Secrets{Store: s.Store, Admin: s.AdminSecrets,
+	return &apply.Secrets{Store: s.Store, Admin: s.AdminSecrets, DBNames: s.homes,
 		Shape: credentials.DBSecret{Engine: "postgres", Host: c.Host, Port: int(c.Port), DBName: c.Database}}
 }
 

@@ -281,9 +281,9 @@ func renameProfiles(d *DatabaseSpec, rename map[string]string) {
 }
 
 // LoginDatabase returns where a role of a multi-database spec logs in to
-// prove a password: the first database that lists it (or, for the clone
-// of an alternating pair, its role), "" when none does or the spec
-// declares one database.
+// prove a password, and the dbname of its new secret: the first database
+// that lists it (or, for the clone of an alternating pair, its role), ""
+// when none does or the spec declares one database.
 func (s *Spec) LoginDatabase(role string) string {
 	base := strings.TrimSuffix(role, state.CloneSuffix)
 	for _, db := range s.DatabaseNames() {
