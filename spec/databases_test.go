@@ -71,6 +71,11 @@ func TestSeveralDatabasesErrorsSayWhereInTheFile(t *testing.T) {
 		{"database setting", "databases:\n  x:\n    database_settings: {\"bad name\": 1}\n",
 			"m.yaml:3: databases.x.database_settings.bad name:"},
 		{"empty database name", "databases:\n  \"\": {}\n", "databases.: a name cannot be empty"},
+		// An empty databases is no one-database spec of the connection's
+		// database: authoritative mode would revoke there what the file
+		// meant to give somewhere else.
+		{"no database", "roles: {a: {}}\ndatabases: {}\n",
+			"m.yaml:2: databases: declares no database: give at least one under databases, or remove databases to describe the connection's database"},
 		{"absent role with access", "roles: {old: {state: absent}}\ndatabases:\n  x:\n    roles: {old: {database_privileges: [CONNECT]}}\n",
 			`databases.x.roles.old: role "old" is declared absent`},
 	}

@@ -45,6 +45,12 @@ func (s *Spec) validate() Errors {
 		return s.validateDatabases()
 	}
 	v := &validator{s: s}
+	if s.Databases != nil {
+		// Not a one-database spec of the connection's database: that
+		// would apply (and revoke) where the file meant nothing.
+		v.add(p("databases"), "declares no database: give at least one under databases, or remove databases to describe the connection's database")
+		return v.errs
+	}
 	if s.Version != 0 && s.Version != 1 {
 		v.add(p("version"), "unsupported version %d; this rolekeeper reads version 1", s.Version)
 	}
