@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -219,6 +220,7 @@ func (s Session) CheckDatabases(ctx context.Context, sp *spec.Spec) ([]DatabaseR
 // roles' access in it under databases. Each database is read through its
 // own connection.
 func (s Session) InspectDatabases(ctx context.Context, names []string) (*Inspection, error) {
+	names = DatabaseList(names)
 	per := map[string]*spec.Spec{}
 	notes := map[string][]string{}
 	version := ""
@@ -241,6 +243,18 @@ func (s Session) InspectDatabases(ctx context.Context, names []string) (*Inspect
 		kept = []string{}
 	}
 	return &Inspection{Spec: combined, Notes: kept, Databases: names, ServerVersion: version}, nil
+}
+
+// DatabaseList returns names without the ones given before: a database
+// named twice is inspected once.
+func DatabaseList(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // ListDatabases returns the databases of the server that accept

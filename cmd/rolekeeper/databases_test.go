@@ -56,3 +56,24 @@ func TestSeveralDatabasesOnTheCommandLine(t *testing.T) {
 		t.Fatalf("plan of the inspected spec: exit %d\n%s\n--- spec:\n%s", code, plan, out)
 	}
 }
+
+// TestInspectDatabaseListIsCleaned: --database takes a list as a user
+// types it: a trailing comma or a name given twice is no other database.
+func TestInspectDatabaseListIsCleaned(t *testing.T) {
+	db := pgtest.Fresh(t)
+	if err := pgtest.Server.CreateDatabase(context.Background(), "reporting"); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := rk(t, "inspect", "--database", "app,", "--dsn", db.DSN)
+	if code != 0 || !strings.Contains(out, `from database "app" on`) {
+		t.Fatalf("inspect --database 'app,': exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut = rk(t, "inspect", "--database", "reporting, app,reporting", "--dsn", db.DSN)
+	if code != 0 || !strings.Contains(out, `from databases "reporting", "app" on`) {
+		t.Fatalf("inspect with a database named twice: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut = rk(t, "inspect", "--database", "app,app", "--dsn", db.DSN)
+	if code != 0 || !strings.Contains(out, `from database "app" on`) {
+		t.Fatalf("inspect --database app,app: exit %d\n%s\n%s", code, out, errOut)
+	}
+}

@@ -252,13 +252,13 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := checkFormat(format, "yaml", "json"); err != nil {
 		return err
 	}
-	names := ops.RoleList(database)
+	names := ops.DatabaseList(ops.RoleList(database))
 	if all && database != "" {
 		return &exitError{1, fmt.Errorf("give --database or --all-databases, not both")}
 	}
-	connectTo := database
-	if len(names) > 1 || all {
-		connectTo = ""
+	connectTo := ""
+	if len(names) == 1 && !all {
+		connectTo = names[0]
 	}
 	conn, err := cf.connect(ctx, connectTo)
 	if err != nil {
