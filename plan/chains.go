@@ -88,7 +88,7 @@ func (d *differ) chain(schema string, kind state.ObjectKind, og *state.ObjectGra
 	d.add(Change{Action: "revoke", Object: Object(kind), Name: schema + "." + string(kind),
 		Summary: fmt.Sprintf("revoke %s from %s, granted by %s (not in the spec)", what, grantee(c.Grantee), ident(c.Grantor)),
 		SQL:     sql, rank: rankRevokeObjects, order: key(names(schema, string(kind)), num(slotChains), num(i)),
-		deps: deps{needs: append(rolesExist(c.Grantor, c.Grantee), acts)}})
+		deps: deps{needs: append(rolesExist(c.Grantor, c.Grantee), acts, usage(schema, c.Grantor))}})
 }
 
 // chainObjects names the objects of a chain for people.

@@ -43,9 +43,8 @@ func (d *differ) columnPrivileges() {
 			groups[k] = append(groups[k], c)
 		}
 		for i, k := range keys {
-			// What a role passed on is revoked first, as that role, while
-			// it still holds the grant option: the farthest from the owner
-			// first, the owner's own revokes last.
+			// What a role passed on is revoked first (columnDeps); among
+			// revokes free to run, the farthest from the owner first.
 			order := key(names(name, string(state.Tables)), num(slotColumns), num(-grantDepth(h.Columns, k.table, k.grantor, h.Owner)), num(i))
 			d.columnRevoke(name, h, k.table, k.grantee, k.grantor, k.optionOnly, groups[k], order)
 		}
@@ -116,7 +115,28 @@ func (d *differ) columnRevoke(schema string, h *state.Schema, table, g, grantor 
 		Summary: fmt.Sprintf("revoke column privileges %s from %s, granted by %s (the spec cannot declare column privileges)", what, grantee(g), ident(grantor)),
 		SQL:     []string{"SET ROLE " + ident(grantor), stmt, "RESET ROLE"},
 		rank:    rankRevokeObjects, order: order,
-		deps: deps{needs: append(rolesExist(grantor, g), acts)}})
+		deps: columnDeps(schema, h.Owner, grantor, g, acts, cs)})
+}
+
+// columnDeps is what revoking column privileges cs from grantee g, as
+// grantor, depends on: the roles, acting as the grantor, its USAGE on the
+// schema and, unless it owns the table, its grant option on each column,
+// which the revoke of what it holds removes. What a role passed on is so
+// revoked first, as that role, while it still holds the grant option: a
+// chain is revoked from its far end. (PostgreSQL refuses circular grant
+// options, so these never form a loop.)
+func columnDeps(schema, owner, grantor, g string, acts resource, cs []*state.ColumnGrant) deps {
+	dep := deps{needs: append(rolesExist(grantor, g), acts, usage(schema, grantor))}
+	for _, c := range cs {
+		for _, name := range c.Columns {
+			col := column{schema, c.Table, name, c.Privilege}
+			if grantor != owner {
+				dep.needs = append(dep.needs, columnOption(col, grantor))
+			}
+			dep.removes = append(dep.removes, columnOption(col, g))
+		}
+	}
+	return dep
 }
 
 // grantDepth counts the grants between a table's owner and grantor on it:

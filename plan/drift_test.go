@@ -109,6 +109,17 @@ func TestDiffDrift(t *testing.T) {
 			db.Schemas["app"].Columns = []*state.ColumnGrant{{Table: "t1", Owner: "migrator", Grantee: "app", Grantor: "migrator", Privilege: "SELECT", Columns: []string{"id"}}}
 		}, nil},
 	}
+	// What must hold whatever the tie-break: the dependencies alone.
+	byDeps := map[string][]string{
+		"a grant option is revoked, cascading inside the spec": {
+			`REVOKE SELECT ON TABLE "app"."t1" FROM "reporting"`, `REVOKE USAGE ON SCHEMA "app" FROM "app"`},
+		"column privileges are revoked as their grantor": {
+			`REVOKE SELECT ("id") ON TABLE "app"."t2" FROM "reporting"`, `REVOKE SELECT ("id") ON TABLE "app"."t2" FROM "app" CASCADE`},
+		"a longer column chain is revoked from its far end": {
+			`REVOKE SELECT ("id") ON TABLE "app"."t1" FROM "analyst"`,
+			`REVOKE SELECT ("id") ON TABLE "app"."t1" FROM "reporting" CASCADE`,
+			`REVOKE SELECT ("id") ON TABLE "app"."t1" FROM "app" CASCADE`},
+	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			snap := snapshot(16)
@@ -149,6 +160,10 @@ func TestDiffDrift(t *testing.T) {
 				if strings.Join(wantSQL, "\n") != got {
 					t.Errorf("statements:\n%s\nwant:\n%s\nproblems: %q", got, strings.Join(wantSQL, "\n"), p.Problems)
 				}
+			}
+			checkShuffled(t, p)
+			if deps, ok := byDeps[c.name]; ok {
+				checkByDependencies(t, p, deps)
 			}
 		})
 	}

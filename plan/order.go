@@ -102,11 +102,13 @@ type resourceKind int
 
 // Resource kinds.
 const (
-	resRole        resourceKind = iota + 1 // role a exists
-	resActAs                               // the connected user holds the privileges of role a
-	resMember                              // role a is a member of role b
-	resSchema                              // schema a exists
-	resSchemaOwner                         // schema a is owned by role b
+	resRole         resourceKind = iota + 1 // role a exists
+	resActAs                                // the connected user holds the privileges of role a
+	resMember                               // role a is a member of role b
+	resSchema                               // schema a exists
+	resSchemaOwner                          // schema a is owned by role b
+	resUsage                                // role b has USAGE on schema a (granted directly)
+	resColumnOption                         // role b holds col's privilege on col's column with grant option
 )
 
 // resource is one fact about the database that changes need, provide or
@@ -114,13 +116,21 @@ const (
 type resource struct {
 	kind resourceKind
 	a, b string
+	col  column
 }
 
-func roleExists(r string) resource       { return resource{resRole, r, ""} }
-func actingAs(r string) resource         { return resource{resActAs, r, ""} }
-func memberOf(m, r string) resource      { return resource{resMember, m, r} }
-func schemaExists(s string) resource     { return resource{resSchema, s, ""} }
-func schemaOwnedBy(s, o string) resource { return resource{resSchemaOwner, s, o} }
+// column is a privilege on one column of a table.
+type column struct{ schema, table, column, privilege string }
+
+func roleExists(r string) resource       { return resource{kind: resRole, a: r} }
+func actingAs(r string) resource         { return resource{kind: resActAs, a: r} }
+func memberOf(m, r string) resource      { return resource{kind: resMember, a: m, b: r} }
+func schemaExists(s string) resource     { return resource{kind: resSchema, a: s} }
+func schemaOwnedBy(s, o string) resource { return resource{kind: resSchemaOwner, a: s, b: o} }
+func usage(s, r string) resource         { return resource{kind: resUsage, a: s, b: r} }
+func columnOption(c column, r string) resource {
+	return resource{kind: resColumnOption, b: r, col: c}
+}
 
 // rolesExist needs each role of a grantee list (PUBLIC is no role).
 func rolesExist(rs ...string) []resource {
@@ -146,6 +156,10 @@ func (r resource) String() string {
 		return fmt.Sprintf("schema %q", r.a)
 	case resSchemaOwner:
 		return fmt.Sprintf("schema %q owned by %q", r.a, r.b)
+	case resUsage:
+		return fmt.Sprintf("USAGE on schema %q for %q", r.a, r.b)
+	case resColumnOption:
+		return fmt.Sprintf("%s (%q) on %q.%q with grant option for %q", r.col.privilege, r.col.column, r.col.schema, r.col.table, r.b)
 	}
 	return fmt.Sprintf("resource %d %q %q", r.kind, r.a, r.b)
 }

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -196,11 +197,18 @@ func (d *differ) schemaGrants(schema, owner string, need, extra map[string][]str
 	for _, g := range groupByPrivs(extra) {
 		d.begin()
 		acts := d.needActAs(owner, fmt.Sprintf("revoke privileges on schema %q", schema))
+		dep := onSchema(schema, owner, acts, g.grantees)
+		if slices.Contains(g.privs, "USAGE") {
+			// after what the grantees do in the schema as grantors
+			for _, r := range g.grantees {
+				dep.removes = append(dep.removes, usage(schema, r))
+			}
+		}
 		d.add(Change{Action: "revoke", Object: "schema", Name: schema,
 			Summary: fmt.Sprintf("revoke %s on schema %s from %s", strings.Join(g.privs, ", "), s, quotedList(g.grantees)),
 			SQL:     []string{fmt.Sprintf("REVOKE %s ON SCHEMA %s FROM %s", strings.Join(g.privs, ", "), s, quotedList(g.grantees))},
 			rank:    rankRevokeSchema, order: nameKey(append([]string{schema}, g.grantees...)...), mark: mark{explicit: explicit},
-			deps: onSchema(schema, owner, acts, g.grantees)})
+			deps: dep})
 		d.end()
 	}
 }
