@@ -16,23 +16,27 @@ import (
 // rolekeeper run in this database can remove is a problem, before anything
 // runs.
 //
-// It returns the rights the drop needs.
-func (d *differ) dropDependencies(role string) (needs []resource) {
+// It returns what the drop depends on: the rights it needs.
+func (d *differ) dropDependencies(role string) (needs deps) {
 	dep := d.snap.Dropping[role]
 	if dep == nil {
-		return nil
+		return needs
 	}
 	for _, owner := range dep.Grantors {
 		if owner == role {
 			continue // its own objects are reassigned or dropped
 		}
 		acts := d.needActAs(owner, fmt.Sprintf("revoke the privileges of %q on objects %q owns before dropping it", role, owner))
-		if w := d.want.Roles[owner]; w == nil || !w.Absent {
-			// An owner the plan drops too is no need: once it is gone,
-			// its objects and what it granted on them are its
-			// receiver's, whose rights the user holds as well.
-			needs = append(needs, acts)
+		if w := d.want.Roles[owner]; w != nil && w.Absent {
+			// An owner the plan drops too: while it exists the user acts
+			// as it, and once it is gone its objects and what it granted
+			// on them are its receiver's, whose rights the user holds as
+			// well. Either drop may run first (each may hold privileges
+			// on the other's objects).
+			needs.after = append(needs.after, acts)
+			continue
 		}
+		needs.needs = append(needs.needs, acts)
 	}
 	if len(dep.UnknownClasses) > 0 && !d.super() {
 		d.problem("role %q holds privileges recorded in %s, whose owners rolekeeper does not read, so DROP OWNED may be unable to revoke them; revoke them as their owner, then apply again",
@@ -100,7 +104,12 @@ func (d *differ) reassignRights(role, target string) (before, after []string, ri
 		if ws := d.want.Schemas[in.Schema]; ws != nil && ws.Owner != "" {
 			owner = ws.Owner
 		}
-		if owner == target || d.createAtDrop(target, in) {
+		if owner == target {
+			continue
+		}
+		if d.createAtDrop(target, in) {
+			// after the grant of CREATE the plan may make
+			rights.needs = append(rights.needs, createOn(in.Schema, target))
 			continue
 		}
 		rights.needs = append(rights.needs, schemaOwnedBy(in.Schema, owner),

@@ -109,6 +109,7 @@ const (
 	resSchemaOwner                          // schema a is owned by role b
 	resUsage                                // role b has USAGE on schema a (granted directly)
 	resColumnOption                         // role b holds col's privilege on col's column with grant option
+	resCreate                               // role b has CREATE on schema a (granted directly)
 )
 
 // resource is one fact about the database that changes need, provide or
@@ -128,6 +129,7 @@ func memberOf(m, r string) resource      { return resource{kind: resMember, a: m
 func schemaExists(s string) resource     { return resource{kind: resSchema, a: s} }
 func schemaOwnedBy(s, o string) resource { return resource{kind: resSchemaOwner, a: s, b: o} }
 func usage(s, r string) resource         { return resource{kind: resUsage, a: s, b: r} }
+func createOn(s, r string) resource      { return resource{kind: resCreate, a: s, b: r} }
 func columnOption(c column, r string) resource {
 	return resource{kind: resColumnOption, b: r, col: c}
 }
@@ -158,6 +160,8 @@ func (r resource) String() string {
 		return fmt.Sprintf("schema %q owned by %q", r.a, r.b)
 	case resUsage:
 		return fmt.Sprintf("USAGE on schema %q for %q", r.a, r.b)
+	case resCreate:
+		return fmt.Sprintf("CREATE on schema %q for %q", r.a, r.b)
 	case resColumnOption:
 		return fmt.Sprintf("%s (%q) on %q.%q with grant option for %q", r.col.privilege, r.col.column, r.col.schema, r.col.table, r.b)
 	}
@@ -170,6 +174,7 @@ type deps struct {
 	provides []resource // holds once it has run
 	removes  []resource // no longer holds once it has run
 	excludes []resource // must no longer hold when it runs (runs after its removers)
+	after    []resource // runs after their providers, in no order with their removers
 }
 
 // dependency says that change from runs before change to, and why: the
@@ -207,7 +212,7 @@ func (e dependency) why() string {
 
 // dependencyEdges draws the edges the changes' resources imply.
 func dependencyEdges(cs []Change) []dependency {
-	type users struct{ providers, users, removers, excluders []int }
+	type users struct{ providers, users, removers, excluders, afters []int }
 	by := map[resource]*users{}
 	var seen []resource // in the order first met: the edges are deterministic
 	at := func(r resource) *users {
@@ -232,10 +237,13 @@ func dependencyEdges(cs []Change) []dependency {
 		for _, r := range cs[i].excludes {
 			at(r).excluders = append(at(r).excluders, i)
 		}
+		for _, r := range cs[i].after {
+			at(r).afters = append(at(r).afters, i)
+		}
 	}
 	total := 0
 	for _, u := range by {
-		total += len(u.providers)*(len(u.users)+len(u.removers)) + len(u.users)*len(u.removers) + len(u.removers)*len(u.excluders)
+		total += len(u.providers)*(len(u.users)+len(u.removers)+len(u.afters)) + len(u.users)*len(u.removers) + len(u.removers)*len(u.excluders)
 	}
 	edges := make([]dependency, 0, total)
 	link := func(from, to []int, r resource, rel relation) {
@@ -250,6 +258,7 @@ func dependencyEdges(cs []Change) []dependency {
 	for _, r := range seen {
 		u := by[r]
 		link(u.providers, u.users, r, providesForUse)
+		link(u.providers, u.afters, r, providesForUse)
 		link(u.providers, u.removers, r, providesForRemove)
 		link(u.users, u.removers, r, usesBeforeRemove)
 		link(u.removers, u.excluders, r, removesBeforeUse)

@@ -188,20 +188,29 @@ func (d *differ) schemaGrants(schema, owner string, need, extra map[string][]str
 	s := ident(schema)
 	for _, g := range groupByPrivs(need) {
 		acts := d.needActAs(owner, fmt.Sprintf("grant privileges on schema %q", schema))
+		dep := d.onSchema(schema, owner, acts, g.grantees)
+		if slices.Contains(g.privs, "CREATE") {
+			for _, r := range g.grantees {
+				dep.provides = append(dep.provides, createOn(schema, r))
+			}
+		}
 		d.add(Change{Action: "grant", Object: "schema", Name: schema,
 			Summary: fmt.Sprintf("grant %s on schema %s to %s", strings.Join(g.privs, ", "), s, quotedList(g.grantees)),
 			SQL:     []string{fmt.Sprintf("GRANT %s ON SCHEMA %s TO %s", strings.Join(g.privs, ", "), s, quotedList(g.grantees))},
 			rank:    rankSchemaGrants, order: nameKey(append([]string{schema}, g.grantees...)...),
-			deps: onSchema(schema, owner, acts, g.grantees)})
+			deps: dep})
 	}
 	for _, g := range groupByPrivs(extra) {
 		d.begin()
 		acts := d.needActAs(owner, fmt.Sprintf("revoke privileges on schema %q", schema))
-		dep := onSchema(schema, owner, acts, g.grantees)
-		if slices.Contains(g.privs, "USAGE") {
-			// after what the grantees do in the schema as grantors
-			for _, r := range g.grantees {
+		dep := d.onSchema(schema, owner, acts, g.grantees)
+		for _, r := range g.grantees {
+			if slices.Contains(g.privs, "USAGE") {
+				// after what the grantees do in the schema as grantors
 				dep.removes = append(dep.removes, usage(schema, r))
+			}
+			if slices.Contains(g.privs, "CREATE") {
+				dep.removes = append(dep.removes, createOn(schema, r))
 			}
 		}
 		d.add(Change{Action: "revoke", Object: "schema", Name: schema,
@@ -214,10 +223,17 @@ func (d *differ) schemaGrants(schema, owner string, need, extra map[string][]str
 }
 
 // onSchema is what a change of privileges on schema (or its objects), made
-// as its owner, depends on: the schema, owned by owner, the right to act
-// as owner, and the grantees.
-func onSchema(schema, owner string, acts resource, grantees []string) deps {
-	return deps{needs: append(rolesExist(grantees...), schemaExists(schema), schemaOwnedBy(schema, owner), acts)}
+// as its owner, depends on: the schema, owned by owner (its owner once the
+// plan has run), the right to act as owner, and the grantees. It also
+// runs while the user acts as the schema's current owner, if the plan has
+// it do so: a schema that a dropped role's REASSIGN OWNED gives to its
+// receiver is still the dropped role's until then.
+func (d *differ) onSchema(schema, owner string, acts resource, grantees []string) deps {
+	dep := deps{needs: append(rolesExist(grantees...), schemaExists(schema), schemaOwnedBy(schema, owner), acts)}
+	if h := d.have.Schemas[schema]; h != nil && h.Owner != owner {
+		dep.needs = append(dep.needs, actingAs(h.Owner))
+	}
+	return dep
 }
 
 // publicSchema applies the PUBLIC policy for creating objects in schema public.
@@ -320,7 +336,7 @@ func (d *differ) objectPrivileges(schema, schemaOwner string, kind state.ObjectK
 		acts = append(acts, d.needActAs(owner, fmt.Sprintf("grant privileges on %s in schema %q", kind, schema)))
 	}
 	dep := func(grantees []string) deps {
-		dep := onSchema(schema, schemaOwner, d.needActAs(schemaOwner, fmt.Sprintf("look up %s in schema %q (USAGE on it)", kind, schema)), grantees)
+		dep := d.onSchema(schema, schemaOwner, d.needActAs(schemaOwner, fmt.Sprintf("look up %s in schema %q (USAGE on it)", kind, schema)), grantees)
 		dep.needs = append(dep.needs, acts...)
 		return dep
 	}

@@ -292,7 +292,9 @@ func (d *differ) dropRole(w, h *state.Role) {
 			d.needActAs(w.Name, fmt.Sprintf("reassign the objects of %q", w.Name)),
 			d.needActAs(target, fmt.Sprintf("receive the objects of %q", w.Name))),
 	}
-	dep.needs = append(dep.needs, d.dropDependencies(w.Name)...)
+	owners := d.dropDependencies(w.Name)
+	dep.needs = append(dep.needs, owners.needs...)
+	dep.after = owners.after
 	if !d.opts.KeepAbsentRoles {
 		dep.removes = []resource{roleExists(w.Name), actingAs(w.Name)}
 		for _, role := range state.SortedKeys(h.MemberOf) {
