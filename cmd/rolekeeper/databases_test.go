@@ -77,3 +77,34 @@ func TestInspectDatabaseListIsCleaned(t *testing.T) {
 		t.Fatalf("inspect --database app,app: exit %d\n%s\n%s", code, out, errOut)
 	}
 }
+
+// TestSeveralDatabasesFirstFails: when the first database fails, the
+// cluster's changes roll back with it and nothing is committed anywhere;
+// the error says so rather than that databases before it stay committed.
+func TestSeveralDatabasesFirstFails(t *testing.T) {
+	db := pgtest.Fresh(t)
+	ctx := context.Background()
+	if err := pgtest.Server.CreateDatabase(ctx, "reporting"); err != nil {
+		t.Fatal(err)
+	}
+	// Another session holds the name of the first database's new schema.
+	tx, err := db.Super.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `CREATE SCHEMA app`); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := rk(t, "apply", "-f", severalDatabases, "--dsn", db.DSN, "--secrets-dir", t.TempDir(), "--lock-timeout", "200ms")
+	if code != 1 || !strings.Contains(out, `== Database "app": FAILED, rolled back`) || !strings.Contains(out, `== Database "reporting": not attempted`) {
+		t.Fatalf("apply: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if strings.Contains(errOut, "before it stay committed") || !strings.Contains(errOut, `apply stopped at database "app", the first: nothing was committed in any database`) {
+		t.Fatalf("the error of a failure in the first database:\n%s", errOut)
+	}
+	tx.Rollback(ctx)
+	if db.Bool(t, `select exists (select from pg_roles where rolname = 'analyst')`) {
+		t.Fatal("the cluster's changes were committed although the first database failed")
+	}
+}

@@ -331,7 +331,11 @@ func applyDatabases(ctx context.Context, f *dbFlags, sess ops.Session, s *spec.S
 	var failed *ops.MultiApplyError
 	if errors.As(err, &failed) {
 		// The report above says what each database did.
-		return &exitError{1, fmt.Errorf("apply stopped at database %q, the databases before it stay committed (run apply again once the cause is fixed): %v", failed.Database, failed.Err)}
+		done := "the databases before it stay committed"
+		if names := s.DatabaseNames(); len(names) > 0 && names[0] == failed.Database {
+			done = "the first: nothing was committed in any database"
+		}
+		return &exitError{1, fmt.Errorf("apply stopped at database %q, %s (run apply again once the cause is fixed): %v", failed.Database, done, failed.Err)}
 	}
 	return err
 }
