@@ -32,15 +32,19 @@ type aclEntry struct {
 // splitArray splits the text form of a PostgreSQL array ("{a,"b c"}")
 // into its elements, undoing the array quoting. Unquoted elements are
 // substrings of s (no copy).
-func splitArray(s string) ([]string, error) {
+func splitArray(s string) ([]string, error) { return splitArrayInto(nil, s) }
+
+// splitArrayInto is splitArray appending to out[:0], so that a reader of
+// many arrays reuses one slice.
+func splitArrayInto(out []string, s string) ([]string, error) {
 	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
 		return nil, fmt.Errorf("not an array: %.40q", s)
 	}
 	body := s[1 : len(s)-1]
 	if body == "" {
-		return nil, nil
+		return out[:0], nil
 	}
-	out := make([]string, 0, strings.Count(body, ",")+1)
+	out = out[:0]
 	for i := 0; i < len(body); {
 		if body[i] != '"' {
 			j := strings.IndexByte(body[i:], ',')
@@ -73,7 +77,12 @@ func splitArray(s string) ([]string, error) {
 // grantee from several grantors are merged. Unquoted grantee names are
 // substrings of the items.
 func parseACL(items []string) ([]aclEntry, error) {
-	out := make([]aclEntry, 0, len(items))
+	return parseACLInto(make([]aclEntry, 0, len(items)), items)
+}
+
+// parseACLInto is parseACL appending to out[:0].
+func parseACLInto(out []aclEntry, items []string) ([]aclEntry, error) {
+	out = out[:0]
 	var firstGrantor string
 	oneGrantor := true
 	for i, item := range items {

@@ -63,6 +63,10 @@ type objectReader struct {
 	// Scratch space by id, left zero between uses.
 	privs  []state.PrivSet
 	counts [][privBitCount]int
+	// One ACL's elements and entries, reused from row to row (a group
+	// keeps its own idEntry copy).
+	items   []string
+	entries []aclEntry
 }
 
 func newObjectReader(keep func(string) bool) *objectReader {
@@ -130,14 +134,16 @@ func (r *objectReader) id(grantee string) int32 {
 // group parses one ACL (the text of an aclitem[]) into a group holding the
 // grantees of interest, the owner's own entry left out.
 func (r *objectReader) group(owner, acl string) (*objectGroup, error) {
-	items, err := splitArray(acl)
+	items, err := splitArrayInto(r.items, acl)
 	if err != nil {
 		return nil, err
 	}
-	entries, err := parseACL(items)
+	r.items = items
+	entries, err := parseACLInto(r.entries, items)
 	if err != nil {
 		return nil, err
 	}
+	r.entries = entries
 	g := &objectGroup{owner: owner, entries: make([]idEntry, 0, len(entries))}
 	var only map[string]state.PrivSet
 	if strings.IndexByte(acl, '*') >= 0 {
