@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	_ "embed"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -25,27 +26,34 @@ var (
 	rdsPoolErr  error
 )
 
-// RDSCertPool returns the system roots plus the Amazon RDS CAs.
+// RDSCertPool returns the Amazon RDS CAs. Verification trusts them and,
+// only when a certificate does not chain to them, the system roots
+// (verifyChain): loading the system roots costs milliseconds (about 18
+// ms on a Debian machine, where Go also reads /etc/ssl/certs one file at
+// a time), parsing the RDS CAs about 2.5.
 func RDSCertPool() (*x509.CertPool, error) {
 	rdsPoolOnce.Do(func() {
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(rdsCABundle) {
+		rdsPool = x509.NewCertPool()
+		if !rdsPool.AppendCertsFromPEM(rdsCABundle) {
 			rdsPoolErr = fmt.Errorf("the embedded Amazon RDS CA bundle holds no certificate")
 		}
-		rdsPool = pool
 	})
 	return rdsPool, rdsPoolErr
 }
+
+// systemRoots gives the system's root certificates (a variable for tests).
+var systemRoots = x509.SystemCertPool
 
 // RDSCACount returns how many certificates the embedded bundle holds.
 func RDSCACount() int { return bytes.Count(rdsCABundle, []byte("-----BEGIN CERTIFICATE-----")) }
 
 // useRDSRoots makes certificate verification (sslmode verify-ca and
-// verify-full) trust the RDS CAs, and the extra PEM certificates given,
-// when no root certificate was given.
+// verify-full) trust the RDS CAs, the extra PEM certificates given, and
+// the system roots, when no root certificate was given. It verifies as
+// pgx and crypto/tls would (the chain, the server's name for verify-full),
+// against the RDS CAs and the extra certificates first and against the
+// system roots only when the chain ends elsewhere; a chain is accepted
+// when it ends at a root in either, as with one pool holding both.
 func useRDSRoots(tlsConfigs []*tls.Config, extra []byte) error {
 	for _, tc := range tlsConfigs {
 		if tc == nil || tc.RootCAs != nil {
@@ -64,7 +72,40 @@ func useRDSRoots(tlsConfigs []*tls.Config, extra []byte) error {
 				return fmt.Errorf("the CA bundle given (--ca-bundle or ROLEKEEPER_CA_BUNDLE) holds no PEM certificate")
 			}
 		}
-		tc.RootCAs = pool
+		name := "" // verify-ca: the chain only, as pgx does
+		if !tc.InsecureSkipVerify {
+			name = tc.ServerName // verify-full: crypto/tls checks the name
+		}
+		tc.InsecureSkipVerify = true
+		tc.VerifyPeerCertificate = nil
+		tc.VerifyConnection = func(cs tls.ConnectionState) error { return verifyChain(cs.PeerCertificates, name, pool) }
+	}
+	return nil
+}
+
+// verifyChain verifies the server's chain (leaf first) for name ("": any
+// name) against roots, then, if it ends at none of them, against the
+// system roots.
+func verifyChain(certs []*x509.Certificate, name string, roots *x509.CertPool) error {
+	if len(certs) == 0 {
+		return errors.New("the server sent no certificate")
+	}
+	opts := x509.VerifyOptions{DNSName: name, Roots: roots, Intermediates: x509.NewCertPool()}
+	for _, c := range certs[1:] {
+		opts.Intermediates.AddCert(c)
+	}
+	_, err := certs[0].Verify(opts)
+	var unknown x509.UnknownAuthorityError
+	if err == nil || !errors.As(err, &unknown) {
+		return err
+	}
+	sys, serr := systemRoots()
+	if serr != nil || sys == nil {
+		return err
+	}
+	opts.Roots = sys
+	if _, serr := certs[0].Verify(opts); serr != nil {
+		return err // the first error names the issuer neither trusts
 	}
 	return nil
 }
