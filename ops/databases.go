@@ -258,15 +258,26 @@ func DatabaseList(names []string) []string {
 }
 
 // ListDatabases returns the databases of the server that accept
-// connections, templates and Amazon RDS's own (rdsadmin) left out, sorted.
-func (s Session) ListDatabases(ctx context.Context) ([]string, error) {
-	rows, err := s.Conn.Query(ctx, "SELECT datname FROM pg_catalog.pg_database WHERE datallowconn AND NOT datistemplate AND datname <> 'rdsadmin' ORDER BY datname COLLATE \"C\"")
+// connections, templates and Amazon RDS's own (rdsadmin) left out, sorted;
+// and, apart, those the connected user has no CONNECT on (another team's
+// database that revoked it from PUBLIC), which cannot be read.
+func (s Session) ListDatabases(ctx context.Context) (names, noConnect []string, err error) {
+	rows, err := s.Conn.Query(ctx, "SELECT datname, has_database_privilege(oid, 'CONNECT') FROM pg_catalog.pg_database WHERE datallowconn AND NOT datistemplate AND datname <> 'rdsadmin' ORDER BY datname COLLATE \"C\"")
 	if err != nil {
-		return nil, fmt.Errorf("list the databases: %w", err)
+		return nil, nil, fmt.Errorf("list the databases: %w", err)
 	}
-	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	var name string
+	var canConnect bool
+	_, err = pgx.ForEachRow(rows, []any{&name, &canConnect}, func() error {
+		if canConnect {
+			names = append(names, name)
+		} else {
+			noConnect = append(noConnect, name)
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("list the databases: %w", err)
+		return nil, nil, fmt.Errorf("list the databases: %w", err)
 	}
-	return names, nil
+	return names, noConnect, nil
 }

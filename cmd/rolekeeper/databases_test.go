@@ -108,3 +108,26 @@ func TestSeveralDatabasesFirstFails(t *testing.T) {
 		t.Fatal("the cluster's changes were committed although the first database failed")
 	}
 }
+
+// TestInspectAllDatabasesLeavesOutThoseTheAdminCannotEnter: a database of
+// another team whose owner revoked CONNECT from PUBLIC is no reason for
+// --all-databases to fail: it is left out, and the spec says so.
+func TestInspectAllDatabasesLeavesOutThoseTheAdminCannotEnter(t *testing.T) {
+	db := pgtest.Fresh(t)
+	ctx := context.Background()
+	if err := pgtest.Server.CreateDatabase(ctx, "reporting"); err != nil {
+		t.Fatal(err)
+	}
+	for _, sql := range []string{`CREATE ROLE other_team`, `CREATE DATABASE locked OWNER other_team`, `REVOKE CONNECT ON DATABASE locked FROM PUBLIC`} {
+		if _, err := db.Super.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	code, out, errOut := rk(t, "inspect", "--all-databases", "--dsn", db.DSN)
+	if code != 0 || !strings.Contains(out, `from databases "app", "postgres", "reporting" on`) || !strings.Contains(out, `left out database "locked"`) {
+		t.Fatalf("inspect --all-databases: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if code, plan, _ := rk(t, "plan", "-f", writeSpec(t, out), "--dsn", db.DSN); code != 0 {
+		t.Fatalf("plan of the inspected spec: exit %d\n%s\n--- spec:\n%s", code, plan, out)
+	}
+}

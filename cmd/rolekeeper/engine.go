@@ -266,8 +266,9 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	defer conn.Close(context.Background())
 	sess := ops.Session{Conn: conn}
+	var noConnect []string
 	if all {
-		if names, err = sess.ListDatabases(ctx); err != nil {
+		if names, noConnect, err = sess.ListDatabases(ctx); err != nil {
 			return err
 		}
 	}
@@ -279,6 +280,9 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if err != nil {
 		return err
+	}
+	for _, db := range noConnect {
+		in.Notes = append(in.Notes, fmt.Sprintf("left out database %q: %q has no CONNECT on it", db, conn.Config().User))
 	}
 	if format == "json" {
 		enc := json.NewEncoder(stdout)
