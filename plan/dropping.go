@@ -34,9 +34,23 @@ func (d *differ) dropDependencies(role string) (needs deps) {
 			// well. Either drop may run first (each may hold privileges
 			// on the other's objects).
 			needs.after = append(needs.after, acts)
+			needs.needs = append(needs.needs, actingAs(d.ownerAfterDrops(owner)))
 			continue
 		}
 		needs.needs = append(needs.needs, acts)
+		// What the plan gives from this owner to another (a schema, or
+		// the objects in it) the other owns if that change runs first,
+		// and what the role holds there is then granted by it: the drop
+		// needs to act as it too, in either order.
+		for _, name := range state.SortedKeys(d.want.Schemas) {
+			ws, h := d.want.Schemas[name], d.have.Schemas[name]
+			if h == nil || ws.Owner == "" || ws.Owner == owner {
+				continue
+			}
+			if h.Owner == owner || ws.ReassignObjects && ownsObjectsIn(h, owner) {
+				needs.needs = append(needs.needs, actingAs(ws.Owner))
+			}
+		}
 	}
 	if len(dep.UnknownClasses) > 0 && !d.super() {
 		d.problem("role %q holds privileges recorded in %s, whose owners rolekeeper does not read, so DROP OWNED may be unable to revoke them; revoke them as their owner, then apply again",
@@ -53,6 +67,16 @@ func (d *differ) dropDependencies(role string) (needs deps) {
 			role, quotedList(others), d.want.Name, ident(role), ident(role))
 	}
 	return needs
+}
+
+// ownsObjectsIn reports whether role owns objects in schema h.
+func ownsObjectsIn(h *state.Schema, role string) bool {
+	for _, og := range h.Objects {
+		if og != nil && og.OwnedBy[role] > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // ownerAfterDrops returns who owns what owner owns once the plan has run:
@@ -104,6 +128,12 @@ func (d *differ) reassignRights(role, target string) (before, after []string, ri
 		if ws := d.want.Schemas[in.Schema]; ws != nil && ws.Owner != "" {
 			owner = ws.Owner
 		}
+		if owner != in.Owner {
+			// the schema's owner now, which the plan drops: it may still
+			// own it when this drop runs (whose rights the user holds
+			// for that drop)
+			rights.after = append(rights.after, actingAs(in.Owner))
+		}
 		if owner == target {
 			continue
 		}
@@ -114,6 +144,7 @@ func (d *differ) reassignRights(role, target string) (before, after []string, ri
 		}
 		rights.needs = append(rights.needs, schemaOwnedBy(in.Schema, owner),
 			d.needActAs(owner, fmt.Sprintf("give %q CREATE on schema %q while it receives the objects of %q", target, in.Schema, role)))
+
 		if target == d.snap.Server.User {
 			continue // the schema owner's privileges are enough
 		}

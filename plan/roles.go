@@ -309,6 +309,7 @@ func (d *differ) dropRole(w, h *state.Role) {
 	before, after, rights := d.reassignRights(w.Name, target)
 	dep.needs = append(dep.needs, rights.needs...)
 	dep.excludes = rights.excludes
+	dep.after = append(dep.after, rights.after...)
 	sql := append(before, "REASSIGN OWNED BY "+ident(w.Name)+" TO "+ident(target))
 	sql = append(sql, after...)
 	summary := fmt.Sprintf("drop role %s (its objects in this database go to %s, its privileges are dropped)", ident(w.Name), ident(target))
