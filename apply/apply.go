@@ -108,6 +108,8 @@ func Scope(want *state.Database) catalog.Scope {
 			sc.Extensions = append(sc.Extensions, name)
 			if x.Schema != "" {
 				sc.ExtensionSchemas = append(sc.ExtensionSchemas, x.Schema)
+			} else {
+				sc.ExtensionSchemas = append(sc.ExtensionSchemas, plan.DefaultExtensionSchema)
 			}
 		}
 	}

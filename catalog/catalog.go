@@ -59,7 +59,7 @@ type Scope struct {
 func Inspect(ctx context.Context, conn *pgx.Conn, scope Scope) (*Snapshot, error) {
 	snap := &Snapshot{
 		Server: Server{Uses: map[string]bool{}, AdminOf: map[string]bool{}, CanSet: map[string]bool{}, Installable: map[string]bool{},
-			ExtensionNeedsSuperuser: map[string]bool{}, SchemaExists: map[string]bool{}, SettingRestricted: map[string]bool{}},
+			ExtensionNeedsSuperuser: map[string]bool{}, ExtensionFixedSchema: map[string]string{}, SchemaExists: map[string]bool{}, SettingRestricted: map[string]bool{}},
 		Roles:    map[string]*state.Role{},
 		Dropping: map[string]*Dropping{},
 	}
@@ -105,10 +105,13 @@ func Inspect(ctx context.Context, conn *pgx.Conn, scope Scope) (*Snapshot, error
 	b.Queue(query("extensions")).Query(func(rows pgx.Rows) error { return scanExtensions(rows, snap.DB) })
 	if len(scope.Extensions) > 0 {
 		b.Queue(query("available"), scope.Extensions).Query(func(rows pgx.Rows) error {
-			var name string
+			var name, fixed string
 			var creatable bool
-			_, err := pgx.ForEachRow(rows, []any{&name, &creatable}, func() error {
+			_, err := pgx.ForEachRow(rows, []any{&name, &creatable, &fixed}, func() error {
 				snap.Server.Installable[name] = true
+				if fixed != "" {
+					snap.Server.ExtensionFixedSchema[name] = fixed
+				}
 				if !creatable {
 					snap.Server.ExtensionNeedsSuperuser[name] = true
 				}

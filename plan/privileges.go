@@ -619,24 +619,40 @@ func (d *differ) extensions() {
 				d.problem("extension %q is not trusted: only a superuser may create it, and %q is not one; create it once as a superuser, or remove it from the spec", name, d.snap.Server.User)
 				continue
 			}
+			// Without a schema, an extension goes where a plain CREATE
+			// EXTENSION of an ordinary session would put it, public (unless
+			// its control file fixes one): rolekeeper's own search_path
+			// starts with pg_catalog, where it must not land.
+			schema := w.Schema
+			if schema == "" && d.snap.Server.ExtensionFixedSchema[name] == "" {
+				schema = DefaultExtensionSchema
+				if !d.snap.Server.SchemaExists[schema] && d.want.Schemas[schema] == nil {
+					d.problem("extension %q has no schema in the spec, and schema %q, where it would go, does not exist; give it one (extensions: {%s: {schema: ...}}) or declare schema %q", name, schema, name, schema)
+					continue
+				}
+			}
 			if s := w.Schema; s != "" && !d.snap.Server.SchemaExists[s] && d.want.Schemas[s] == nil {
 				d.problem("extension %q is to be created in schema %q, which does not exist and the spec does not declare; declare it under schemas, or give the extension another schema", name, s)
 				continue
 			}
 			sql := "CREATE EXTENSION IF NOT EXISTS " + ident(name)
-			if w.Schema != "" {
-				sql += " SCHEMA " + ident(w.Schema)
+			if schema != "" {
+				sql += " SCHEMA " + ident(schema)
 			}
 			d.checkCreateInDB("create extension " + ident(name))
 			var dep deps
-			if w.Schema != "" {
-				dep.needs = []resource{schemaExists(w.Schema)}
+			if schema != "" {
+				dep.needs = []resource{schemaExists(schema)}
 			}
 			d.add(Change{Action: "create", Object: "extension", Name: name, Summary: "create extension " + ident(name),
 				SQL: []string{sql}, rank: rankExtensions, order: nameKey(name), deps: dep})
 		}
 	}
 }
+
+// DefaultExtensionSchema is where an extension the spec gives no schema
+// is created (unless its control file fixes one).
+const DefaultExtensionSchema = "public"
 
 // ownerDefaults returns the desired default privileges with those of the
 // schema's owner, whoever it is (state.SchemaOwner), given to owner; the

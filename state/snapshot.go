@@ -26,6 +26,9 @@ type Server struct {
 	// ExtensionNeedsSuperuser lists installable extensions that only a
 	// superuser may create (not trusted); on RDS rds_superuser may.
 	ExtensionNeedsSuperuser map[string]bool
+	// ExtensionFixedSchema gives the schema an installable extension's
+	// control file fixes (it goes nowhere else), by name.
+	ExtensionFixedSchema map[string]string
 	// SchemaExists lists which of the schemas extensions are to go in exist.
 	SchemaExists map[string]bool
 	// SettingRestricted lists (lower case) the settings of the spec that

@@ -1,0 +1,32 @@
+package apply_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/rolekeeper/rolekeeper/internal/pgtest"
+)
+
+// TestExtensionWithoutSchemaGoesToPublic: `extensions: [pgcrypto]` (the
+// README's own example) installs pgcrypto where a plain CREATE EXTENSION
+// in an ordinary session would, schema public; not in pg_catalog, the
+// first schema of rolekeeper's pinned search_path, where pgcrypto's
+// gen_random_uuid collides with the built-in one and the apply fails
+// (and any other extension's objects would land among the system's).
+// An extension whose control file fixes its schema keeps it; with
+// schema public gone and no schema given, the plan says what to do.
+func TestExtensionWithoutSchemaGoesToPublic(t *testing.T) {
+	db := pgtest.Fresh(t)
+	s := mustSpec(t, "roles: {app: {auth: iam}}\nextensions: [pgcrypto]\n")
+	doApply(t, db, s)
+	if got := db.Strings(t, `select extnamespace::regnamespace::text from pg_extension where extname = 'pgcrypto'`); len(got) != 1 || got[0] != "public" {
+		t.Fatalf("pgcrypto installed in %v, want public", got)
+	}
+	expectNoChanges(t, db, s)
+
+	db.Exec(t, `DROP EXTENSION pgcrypto; DROP SCHEMA public`)
+	p := doPlan(t, db, s)
+	if len(p.Problems) != 1 || !strings.Contains(p.Problems[0], `extension "pgcrypto" has no schema`) {
+		t.Fatalf("without schema public, problems %q, want one asking for a schema:\n%s", p.Problems, planText(t, p))
+	}
+}
