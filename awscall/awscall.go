@@ -74,14 +74,20 @@ func New(cfg aws.Config, svc Service) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{cfg: cfg, svc: svc, endpoint: strings.TrimRight(endpoint, "/"), signer: v4.NewSigner(), http: cfg.HTTPClient}
-	if cfg.Retryer != nil {
+	// The retryer is resolved as the generated clients' api_client.go
+	// resolves it (resolveAWSRetryerProvider, resolveRetryer,
+	// finalizeRetryMaxAttempts): the configuration's Retryer, else one of
+	// its RetryMode; RetryMaxAttempts (AWS_MAX_ATTEMPTS) bounds either.
+	switch {
+	case cfg.Retryer != nil:
 		c.retryer = cfg.Retryer()
-	} else {
-		c.retryer = retry.NewStandard(func(o *retry.StandardOptions) {
-			if cfg.RetryMaxAttempts > 0 {
-				o.MaxAttempts = cfg.RetryMaxAttempts
-			}
-		})
+	case cfg.RetryMode == aws.RetryModeAdaptive:
+		c.retryer = retry.NewAdaptiveMode()
+	default:
+		c.retryer = retry.NewStandard()
+	}
+	if cfg.RetryMaxAttempts != 0 {
+		c.retryer = retry.AddWithMaxAttempts(c.retryer, cfg.RetryMaxAttempts)
 	}
 	if c.http == nil {
 		c.http = awshttp.NewBuildableClient()
@@ -264,7 +270,7 @@ func (c *Client) apiError(op string, resp *http.Response, body []byte) error {
 	if i := strings.IndexByte(code, ':'); i >= 0 {
 		code = code[:i]
 	}
-	if i := strings.LastIndexByte(code, '#'); i >= 0 {
+	if i := strings.IndexByte(code, '#'); i >= 0 { // as smithy-go's SanitizeErrorCode
 		code = code[i+1:]
 	}
 	if code == "" {

@@ -38,7 +38,9 @@ func Invoke(ctx context.Context, cfg aws.Config, function string, payload []byte
 		return nil, err
 	}
 	h := http.Header{}
-	h.Set("Content-Type", "application/json")
+	// The payload is a blob: the SDK sends it as application/octet-stream
+	// (lambda@v1.114.4/request_snapshot/Invoke.request.snap).
+	h.Set("Content-Type", "application/octet-stream")
 	h.Set("X-Amz-Invocation-Type", "RequestResponse")
 	h.Set("X-Amz-Log-Type", "Tail")
 	resp, err := c.Do(ctx, awscall.Request{Operation: "Invoke", Method: http.MethodPost,

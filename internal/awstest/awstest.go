@@ -49,6 +49,7 @@ type Server struct {
 	secrets map[string]*secret
 	params  map[string]string
 	calls   []string
+	reqs    []Request
 	// Lambda handles Invoke calls when set: it gets the function name,
 	// the payload and the LogType header, and returns the status, the
 	// function error (empty for none), the log tail and the response.
@@ -58,8 +59,9 @@ type Server struct {
 	BeforeGetSecret func(s *Server, name string)
 	// Fail, when set, is asked before each Secrets Manager or SSM call
 	// (operation and decoded input); a non-empty answer fails the call
-	// with that error type, as a service error or a lost reply would
-	// (HTTP 500; 400 for ThrottlingException, as AWS answers it).
+	// with that error type, as AWS answers it: HTTP 500 for
+	// Internal* and ServiceUnavailable (a service error, or a lost
+	// reply), 400 for the others (ThrottlingException, AccessDeniedException).
 	Fail func(op string, in map[string]any) string
 }
 
@@ -147,6 +149,26 @@ func (s *Server) Calls() []string {
 	return append([]string(nil), s.calls...)
 }
 
+// Request is a request the server received, as it came (the conformance
+// tests compare what the generated SDK clients and rolekeeper's own send).
+type Request struct {
+	Method string
+	// Path is the escaped path, as sent and signed.
+	Path     string
+	RawQuery string
+	Header   http.Header
+	Body     []byte
+	// SignatureError is why the signature was refused; empty when valid.
+	SignatureError string
+}
+
+// Requests returns the requests received so far, in order.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.reqs)
+}
+
 func newID() string {
 	b := make([]byte, 8)
 	rand.Read(b)
@@ -154,12 +176,19 @@ func newID() string {
 }
 
 func (s *Server) put(name, value string, stages []string) string {
+	return s.putID(name, "", value, stages)
+}
+
+// putID is put with the version's id (a new one when empty).
+func (s *Server) putID(name, id, value string, stages []string) string {
 	sec := s.secrets[name]
 	if sec == nil {
 		sec = &secret{arn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:" + name + "-AbCdEf", versions: map[string]string{}, empty: map[string]bool{}, stages: map[string][]string{}}
 		s.secrets[name] = sec
 	}
-	id := newID()
+	if id == "" {
+		id = newID()
+	}
 	s.putVersion(sec, id, value, stages)
 	return id
 }
@@ -273,8 +302,16 @@ func (s *Server) lookup(id string) *secret {
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
-	if err := verifySignature(r, body); err != nil {
-		writeErr(w, 403, "InvalidSignatureException", "awstest: "+err.Error())
+	sigErr := verifySignature(r, body)
+	rec := Request{Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery, Header: r.Header.Clone(), Body: body}
+	if sigErr != nil {
+		rec.SignatureError = sigErr.Error()
+	}
+	s.mu.Lock()
+	s.reqs = append(s.reqs, rec)
+	s.mu.Unlock()
+	if sigErr != nil {
+		writeErr(w, 403, "InvalidSignatureException", "awstest: "+sigErr.Error())
 		return
 	}
 	if strings.HasPrefix(r.URL.Path, "/2015-03-31/functions/") {
@@ -297,9 +334,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.Fail != nil {
 		if typ := s.Fail(op, in); typ != "" {
-			status := 500
-			if typ == "ThrottlingException" {
-				status = 400 // as AWS answers it
+			status := 400 // as AWS answers a client error, throttling included
+			if strings.HasPrefix(typ, "Internal") || typ == "ServiceUnavailable" {
+				status = 500
 			}
 			writeErr(w, status, typ, "awstest: injected failure of "+op)
 			return
@@ -339,11 +376,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, map[string]any{"ARN": sec.arn, "Name": s.nameOf(sec), "RotationEnabled": sec.rotation, "VersionIdsToStages": stages})
 	case "secretsmanager.CreateSecret":
-		if s.secrets[str("Name")] != nil {
-			writeErr(w, 400, "ResourceExistsException", "the secret exists")
-			return
+		// The first version's id is the ClientRequestToken; the same
+		// call again (same token and value) is ignored, as AWS does.
+		id := str("ClientRequestToken")
+		if sec := s.secrets[str("Name")]; sec != nil {
+			if v, ok := sec.versions[id]; !ok || id == "" || v != str("SecretString") {
+				writeErr(w, 400, "ResourceExistsException", "the secret exists")
+				return
+			}
+		} else {
+			id = s.putID(str("Name"), id, str("SecretString"), []string{"AWSCURRENT"})
 		}
-		id := s.put(str("Name"), str("SecretString"), []string{"AWSCURRENT"})
 		writeJSON(w, map[string]any{"ARN": s.secrets[str("Name")].arn, "Name": str("Name"), "VersionId": id})
 	case "secretsmanager.PutSecretValue":
 		sec := s.lookup(str("SecretId"))
