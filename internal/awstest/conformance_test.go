@@ -195,12 +195,16 @@ func seeded(t *testing.T) *awstest.Server {
 	return srv
 }
 
-func TestConformanceSecretsManagerReads(t *testing.T) {
-	ctx := context.Background()
+// seededClients returns a seeded server, its configuration and both clients of it.
+func seededClients(t *testing.T) (*awstest.Server, aws.Config, *smsdk.Client, *secretsmanager.Store) {
 	srv := seeded(t)
 	cfg := srv.Config()
-	sdk := smsdk.NewFromConfig(cfg)
-	store := secretsmanager.New(cfg)
+	return srv, cfg, smsdk.NewFromConfig(cfg), secretsmanager.New(cfg)
+}
+
+func TestConformanceSecretsManagerReads(t *testing.T) {
+	ctx := context.Background()
+	srv, cfg, sdk, store := seededClients(t)
 
 	// GetSecretValue by stage (Store.Get).
 	n := len(srv.Requests())
@@ -429,10 +433,7 @@ func throttleFirst(srv *awstest.Server) {
 
 func TestConformanceSecretsManagerErrors(t *testing.T) {
 	ctx := context.Background()
-	srv := seeded(t)
-	cfg := srv.Config()
-	sdk := smsdk.NewFromConfig(cfg)
-	store := secretsmanager.New(cfg)
+	srv, cfg, sdk, store := seededClients(t)
 
 	// ResourceNotFoundException: a missing secret, and a missing stage.
 	// The store reads both as credentials.ErrNotFound (the service's
