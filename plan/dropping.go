@@ -134,6 +134,9 @@ func (d *differ) reassignRights(role, target string) (before, after []string, ri
 			// for that drop)
 			rights.after = append(rights.after, actingAs(in.Owner))
 		}
+		// as the owner after the plan, once it owns the schema (a declared
+		// owner's ALTER SCHEMA runs first)
+		rights.needs = append(rights.needs, schemaOwnedBy(in.Schema, owner))
 		if owner == target {
 			continue
 		}
@@ -142,7 +145,7 @@ func (d *differ) reassignRights(role, target string) (before, after []string, ri
 			rights.needs = append(rights.needs, createOn(in.Schema, target))
 			continue
 		}
-		rights.needs = append(rights.needs, schemaOwnedBy(in.Schema, owner),
+		rights.needs = append(rights.needs,
 			d.needActAs(owner, fmt.Sprintf("give %q CREATE on schema %q while it receives the objects of %q", target, in.Schema, role)))
 
 		if target == d.snap.Server.User {
