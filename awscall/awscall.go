@@ -189,19 +189,38 @@ func (e *APIError) ErrorFault() smithy.ErrorFault {
 func (e *APIError) HTTPStatusCode() int { return e.StatusCode }
 
 // Do sends r, signed, and retries what the retryer says is worth
-// retrying (throttling, 5xx, connection failures), with its backoff.
+// retrying (throttling, 5xx, connection failures), with its backoff, as
+// the SDK's retry middleware (aws/retry/middleware.go) does: an attempt
+// token before each attempt (adaptive mode's rate limit), a retry token
+// from the retry quota before each retry (when it runs out, the error is
+// returned), both released with the next attempt's outcome.
 func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 	if c.cfg.Credentials == nil {
 		return nil, fmt.Errorf("%s %s: no AWS credentials are configured", c.svc.Name, r.Operation)
 	}
+	releaseRetry := func(error) error { return nil }
 	for attempt := 1; ; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("%s %s: %w", c.svc.Name, r.Operation, err)
+		}
+		releaseAttempt, err := c.attemptToken(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: wait for the retryer's send token: %w", c.svc.Name, r.Operation, err)
+		}
 		resp, err := c.send(ctx, r)
+		_ = releaseRetry(err)
+		_ = releaseAttempt(err)
 		if err == nil {
 			return resp, nil
 		}
-		if ctx.Err() != nil || attempt >= c.retryer.MaxAttempts() || !c.retryer.IsErrorRetryable(err) {
+		if ctx.Err() != nil || !c.retryer.IsErrorRetryable(err) || attempt >= c.retryer.MaxAttempts() {
 			return nil, err
 		}
+		rel, qerr := c.retryer.GetRetryToken(ctx, err)
+		if qerr != nil {
+			return nil, fmt.Errorf("%w (not retried: %v)", err, qerr)
+		}
+		releaseRetry = rel
 		delay, derr := c.retryer.RetryDelay(attempt, err)
 		if derr != nil {
 			return nil, err
@@ -212,6 +231,15 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 			return nil, err
 		}
 	}
+}
+
+// attemptToken is the retryer's token for an attempt (aws.RetryerV2), or
+// its initial token for an older retryer, as the SDK's middleware takes it.
+func (c *Client) attemptToken(ctx context.Context) (func(error) error, error) {
+	if v2, ok := c.retryer.(aws.RetryerV2); ok {
+		return v2.GetAttemptToken(ctx)
+	}
+	return c.retryer.GetInitialToken(), nil
 }
 
 func (c *Client) send(ctx context.Context, r Request) (*Response, error) {

@@ -513,6 +513,17 @@ func TestConformanceSecretsManagerErrors(t *testing.T) {
 	if n := sameAttempts(t, srv, "InternalServiceError", sdkGet, ourGet); n != 3 {
 		t.Errorf("internal error: %d attempts, want 3", n)
 	}
+	// The retry quota (retry.NewStandard's token bucket of 500, 5 per
+	// retry) ends a retryer of 1000 attempts after 100 retries, in both.
+	cfg = fastRetries(cfg)
+	cfg.RetryMaxAttempts = 0
+	zero := retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+	cfg.Retryer = func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts, o.Backoff = 1000, zero })
+	}
+	if n := sameAttempts(t, srv, "ThrottlingException", sdkGet, ourGet); n != 101 {
+		t.Errorf("throttled with a retryer of 1000 attempts: %d attempts, want 101 (the retry quota)", n)
+	}
 }
 
 func TestConformanceSSMGetParameter(t *testing.T) {
