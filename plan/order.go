@@ -370,11 +370,18 @@ func describeLoop(cs []Change, edges []dependency, indeg []int) []string {
 // sortChanges orders the plan's changes; changes that depend on each other
 // in a loop are a problem.
 func (d *differ) sortChanges() {
-	if loop := sortChanges(d.changes, byRankAndKey); loop != nil {
+	first := byRankAndKey
+	if d.opts.TiesReversed {
+		first = reversedTies
+	}
+	if loop := sortChanges(d.changes, first); loop != nil {
 		d.problems = append(d.problems, "the plan's changes depend on each other in a loop, so no order can run them: "+
 			strings.Join(loop, "; then ")+"; apply the spec in two steps (first without one of these changes), and report this plan as a rolekeeper bug")
 	}
 }
+
+// reversedTies breaks ties the other way round (Options.TiesReversed).
+func reversedTies(a, b *Change) int { return -byRankAndKey(a, b) }
 
 // byRankAndKey is the plan's tie-break: kind rank, then order key.
 func byRankAndKey(a, b *Change) int {

@@ -45,11 +45,6 @@ func checkShuffled(t *testing.T, p *Plan) {
 	}
 }
 
-// reversedTies breaks ties the other way round: the highest kind rank and
-// key first. What still runs in the right order under it is ordered by
-// the dependencies alone.
-func reversedTies(a, b *Change) int { return -byRankAndKey(a, b) }
-
 // checkByDependencies sorts the plan's changes, shuffled, with the ties
 // broken backwards, and fails unless want holds in order (the statements
 // as in checkPlan).

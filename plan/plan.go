@@ -81,6 +81,11 @@ type Options struct {
 	// (REASSIGN OWNED, DROP OWNED) without dropping them: a later
 	// database's transaction drops them (multi-database specs).
 	KeepAbsentRoles bool
+	// TiesReversed breaks the ties the changes' dependencies leave the
+	// other way round (highest kind rank and order key first). Tests set
+	// it to show that a plan's order comes from its dependencies: such a
+	// plan is as valid, in another order than the usual one.
+	TiesReversed bool
 }
 
 // Plan is the ordered list of changes and what the user must know first.
