@@ -83,7 +83,11 @@ func FromState(db *state.Database, skip func(string) bool) (*Spec, []string) {
 			notes = append(notes, noConnectNote(name))
 		}
 		for _, schema := range state.SortedKeys(db.Schemas) {
-			if a := accessOf(db.Schemas[schema], name); a != nil {
+			a, note := accessOf(db.Schemas[schema], name)
+			if note != "" {
+				notes = append(notes, note)
+			}
+			if a != nil {
 				if out.Access == nil {
 					out.Access = map[string]*Access{}
 				}
@@ -125,30 +129,46 @@ func FromState(db *state.Database, skip func(string) bool) (*Spec, []string) {
 }
 
 // accessOf returns what a role may do in a schema, as a built-in profile
-// name when one matches exactly.
-func accessOf(sc *state.Schema, role string) *Access {
-	p := &Privileges{
-		Schema:    sc.Privileges[role].Minus(0, state.SchemaPrivileges),
-		Tables:    sc.Objects[state.Tables].Full[role].Minus(0, state.KindPrivileges[state.Tables]),
-		Sequences: sc.Objects[state.Sequences].Full[role].Minus(0, state.KindPrivileges[state.Sequences]),
-		Functions: sc.Objects[state.Functions].Full[role].Minus(0, state.KindPrivileges[state.Functions]),
+// name when one matches exactly, and a note when the owner's default
+// privileges give more than the existing objects of a kind all have.
+func accessOf(sc *state.Schema, role string) (*Access, string) {
+	p := &Privileges{Schema: sc.Privileges[role].Minus(0, state.SchemaPrivileges)}
+	kinds := []struct {
+		kind state.ObjectKind
+		to   *[]string
+	}{{state.Tables, &p.Tables}, {state.Sequences, &p.Sequences}, {state.Functions, &p.Functions}}
+	var more []string
+	for _, k := range kinds {
+		og, order := sc.Objects[k.kind], state.KindPrivileges[k.kind]
+		*k.to = og.Full[role].Minus(0, order)
+		d := sc.Defaults[sc.Owner]
+		if d == nil {
+			continue
+		}
+		// Default privileges the owner set count too where there is no
+		// object of the kind: then they are all there is to read. Where
+		// there are objects, access is what every one has: a privilege
+		// revoked on one of them is not claimed (applying the spec
+		// would grant it back), and the defaults that give it are noted.
+		if og.Total == 0 {
+			*k.to = mergePrivs(*k.to, d[k.kind][role], order)
+		} else if extra := d[k.kind][role].Minus(og.Full[role], order); len(extra) > 0 {
+			more = append(more, fmt.Sprintf("%s on future %s", strings.Join(extra, ", "), k.kind))
+		}
 	}
-	// Default privileges the owner set count too: in an empty schema they
-	// are all there is to read.
-	if d := sc.Defaults[sc.Owner]; d != nil {
-		p.Tables = mergePrivs(p.Tables, d[state.Tables][role], state.KindPrivileges[state.Tables])
-		p.Sequences = mergePrivs(p.Sequences, d[state.Sequences][role], state.KindPrivileges[state.Sequences])
-		p.Functions = mergePrivs(p.Functions, d[state.Functions][role], state.KindPrivileges[state.Functions])
+	note := ""
+	if len(more) > 0 {
+		note = fmt.Sprintf("role %s: the default privileges of %s in schema %s give %s, which not every existing one has; the spec's access gives existing and future objects alike, so plan shows those default privileges revoked", role, sc.Owner, sc.Name, strings.Join(more, "; "))
 	}
 	if len(p.Schema)+len(p.Tables)+len(p.Sequences)+len(p.Functions) == 0 {
-		return nil
+		return nil, note
 	}
 	for _, name := range BuiltinProfiles() {
 		if samePrivileges(p, builtinProfiles[name]) {
-			return &Access{Profile: name}
+			return &Access{Profile: name}, note
 		}
 	}
-	return &Access{Inline: p}
+	return &Access{Inline: p}, note
 }
 
 func mergePrivs(have []string, more state.PrivSet, order []string) []string {
