@@ -27,6 +27,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -63,6 +64,18 @@ type Server struct {
 	// Internal* and ServiceUnavailable (a service error, or a lost
 	// reply), 400 for the others (ThrottlingException, AccessDeniedException).
 	Fail func(op string, in map[string]any) string
+	// Reply, when set, is asked before each call (its operation:
+	// "GetSecretValue", "Invoke"); a non-nil answer is sent as the
+	// response, as it is, in place of the server's (tests use it for
+	// the forms of AWS's error responses).
+	Reply func(op string) *Reply
+}
+
+// Reply is a raw response.
+type Reply struct {
+	Status int
+	Header http.Header
+	Body   string
 }
 
 type secret struct {
@@ -314,12 +327,24 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, 403, "InvalidSignatureException", "awstest: "+sigErr.Error())
 		return
 	}
-	if strings.HasPrefix(r.URL.Path, "/2015-03-31/functions/") {
+	target := r.Header.Get("X-Amz-Target")
+	op := target[strings.LastIndex(target, ".")+1:]
+	invoke := strings.HasPrefix(r.URL.Path, "/2015-03-31/functions/")
+	if invoke {
+		op = "Invoke"
+	}
+	if s.Reply != nil {
+		if rep := s.Reply(op); rep != nil {
+			maps.Copy(w.Header(), rep.Header)
+			w.WriteHeader(rep.Status)
+			io.WriteString(w, rep.Body)
+			return
+		}
+	}
+	if invoke {
 		s.invoke(w, r, body)
 		return
 	}
-	target := r.Header.Get("X-Amz-Target")
-	op := target[strings.LastIndex(target, ".")+1:]
 	s.mu.Lock()
 	s.calls = append(s.calls, op)
 	s.mu.Unlock()

@@ -29,6 +29,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"reflect"
 	"regexp"
 	"slices"
@@ -153,7 +154,14 @@ func sameAPIError(t *testing.T, what string, sdkErr, ourErr error, code string) 
 	if !errors.As(sdkErr, &se) || !errors.As(ourErr, &oe) {
 		t.Fatalf("%s: not API errors: SDK %v, ours %v", what, sdkErr, ourErr)
 	}
-	if se.ErrorCode() != code || oe.ErrorCode() != code || se.ErrorMessage() != oe.ErrorMessage() {
+	// An unmodelled error without a message gets the message
+	// "UnknownError" from the SDK (deserializeError in smithy-go's
+	// awsjson.go and restjson1.go), a placeholder ours leaves out.
+	sm := se.ErrorMessage()
+	if sm == "UnknownError" {
+		sm = ""
+	}
+	if se.ErrorCode() != code || oe.ErrorCode() != code || sm != oe.ErrorMessage() {
 		t.Errorf("%s: SDK %s %q, ours %s %q (want %s)", what, se.ErrorCode(), se.ErrorMessage(), oe.ErrorCode(), oe.ErrorMessage(), code)
 	}
 	// The SDK knows the fault of the errors its model declares only.
@@ -640,4 +648,73 @@ func TestConformanceLambdaInvoke(t *testing.T) {
 	}
 	sameRequests(t, "Invoke missing", since(srv, m), srv.Requests()[n:m])
 	sameAPIError(t, "Invoke missing", sdkErr, ourErr, "ResourceNotFoundException")
+}
+
+// TestConformanceErrorForms: the forms of AWS's JSON error responses that
+// the SDK's protocols read (smithy-go@v1.28.9
+// transport/http/protocol/internal/json/error.go: the code from
+// X-Amzn-ErrorType, else the body's __type, else its code; a namespace
+// before '#' and a suffix after ':' dropped; the message from the body's
+// message in any case), sent as they are, read to the same code and
+// message by the generated clients and ours, for each protocol
+// (awsJson1_1: Secrets Manager, SSM; restJson1: Lambda).
+func TestConformanceErrorForms(t *testing.T) {
+	ctx := context.Background()
+	srv := awstest.New(t)
+	cfg := srv.Config()
+	load := func(context.Context) (aws.Config, error) { return cfg, nil }
+	forms := []struct {
+		name, header, body, code, message string
+	}{
+		{"header and __type", "ResourceNotFoundException", `{"__type":"ResourceNotFoundException","message":"m1"}`, "ResourceNotFoundException", "m1"},
+		{"__type with its namespace", "", `{"__type":"com.amazonaws.secretsmanager#ResourceNotFoundException","Message":"m2"}`, "ResourceNotFoundException", "m2"},
+		{"header with a URI suffix", "AccessDeniedException:http://internal.amazon.com/coral/com.amazon.coral.service/", `{"Message":"m3"}`, "AccessDeniedException", "m3"},
+		{"code in the body", "", `{"code":"AccessDeniedException","message":"m4"}`, "AccessDeniedException", "m4"},
+		{"the header wins over the body", "AccessDeniedException", `{"__type":"ResourceNotFoundException","message":"m5"}`, "AccessDeniedException", "m5"},
+		{"Lambda's form", "ResourceNotFoundException", `{"Type":"User","Message":"Function not found: arn:aws:lambda:us-east-1:123456789012:function:nope"}`,
+			"ResourceNotFoundException", "Function not found: arn:aws:lambda:us-east-1:123456789012:function:nope"},
+		{"ParameterNotFound without a message", "", `{"__type":"ParameterNotFound"}`, "ParameterNotFound", ""},
+	}
+	ops := []struct {
+		name, contentType string
+		sdk, ours         func() error
+	}{
+		{"GetSecretValue", "application/x-amz-json-1.1", func() error {
+			_, err := smsdk.NewFromConfig(cfg).GetSecretValue(ctx, &smsdk.GetSecretValueInput{SecretId: aws.String(secretName)})
+			return err
+		}, func() error {
+			_, err := secretsmanager.AdminSecret{ID: secretName, AWS: load}.Fetch(ctx, "db", 5432, "")
+			return err
+		}},
+		{"GetParameter", "application/x-amz-json-1.1", func() error {
+			_, err := ssmsdk.NewFromConfig(cfg).GetParameter(ctx, &ssmsdk.GetParameterInput{Name: aws.String("/p"), WithDecryption: aws.Bool(true)})
+			return err
+		}, func() error {
+			_, err := ssm.AdminParameter{Name: "/p", AWS: load}.Fetch(ctx, "db", 5432, "")
+			return err
+		}},
+		{"Invoke", "application/json", func() error {
+			_, err := lambdasdk.NewFromConfig(cfg).Invoke(ctx, &lambdasdk.InvokeInput{FunctionName: aws.String("nope"), Payload: []byte(`{}`),
+				InvocationType: lambdatypes.InvocationTypeRequestResponse, LogType: lambdatypes.LogTypeTail})
+			return err
+		}, func() error {
+			_, err := lambdaapi.Invoke(ctx, cfg, "nope", []byte(`{}`))
+			return err
+		}},
+	}
+	for _, op := range ops {
+		for _, f := range forms {
+			srv.Reply = func(string) *awstest.Reply {
+				h := http.Header{"Content-Type": {op.contentType}}
+				if f.header != "" {
+					h.Set("X-Amzn-ErrorType", f.header)
+				}
+				return &awstest.Reply{Status: 400, Header: h, Body: f.body}
+			}
+			se := sameAPIError(t, op.name+": "+f.name, op.sdk(), op.ours(), f.code)
+			if sm := se.ErrorMessage(); sm != f.message && !(f.message == "" && sm == "UnknownError") {
+				t.Errorf("%s: %s: message %q, want %q", op.name, f.name, sm, f.message)
+			}
+		}
+	}
 }
