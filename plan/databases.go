@@ -286,15 +286,22 @@ func plural(n int, one, many string) string {
 	return many
 }
 
+// verb is the heading's verb: "Apply (stopped)" for an apply that did
+// not reach every database, else the caller's.
+func (m *Multi) verb(verb string) string {
+	if m.Applied && m.Failed() {
+		return "Apply (stopped)"
+	}
+	return verb
+}
+
 // WriteText renders the multi-database plan (verb "Plan") or apply
 // result (verb "Applied"): the order, the cluster's section, one section
 // per database with its outcome, and a closing line.
 func (m *Multi) WriteText(w io.Writer, verb string) error {
 	var b strings.Builder
 	p := m.first()
-	if m.Applied && m.Failed() {
-		verb = "Apply (stopped)"
-	}
+	verb = m.verb(verb)
 	fmt.Fprintf(&b, "%s for %s on PostgreSQL %s as %s (%s)\n", verb, pluralize(len(m.Databases), "database", "databases"), shortVersion(p.Server), ident(p.User), p.Mode)
 	b.WriteString(m.orderLine() + "\n")
 	cluster, dbs := m.Sections()
@@ -466,7 +473,7 @@ func (m *Multi) WriteJSON(w io.Writer) error { return writeJSON(w, m.Document())
 func (m *Multi) WriteMarkdown(w io.Writer, verb string) error {
 	var b strings.Builder
 	p := m.first()
-	fmt.Fprintf(&b, "### rolekeeper: %s for %s\n\n", strings.ToLower(verb), mdText(pluralize(len(m.Databases), "database", "databases")))
+	fmt.Fprintf(&b, "### rolekeeper: %s for %s\n\n", strings.ToLower(m.verb(verb)), mdText(pluralize(len(m.Databases), "database", "databases")))
 	fmt.Fprintf(&b, "PostgreSQL %s, as %s, %s mode. %s\n\n", mdText(shortVersion(p.Server)), mdCode(p.User), mdText(p.Mode), mdText(m.orderLine()))
 	if probs := m.Problems(); len(probs) > 0 {
 		fmt.Fprintf(&b, "> [!CAUTION]\n> **%d problem(s): nothing is applied until they are fixed.**\n", len(probs))

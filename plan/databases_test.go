@@ -84,6 +84,12 @@ func TestMultiVerdictSaysWhatStaysCommitted(t *testing.T) {
 			t.Errorf("text lacks %q:\n%s", s, text.String())
 		}
 	}
+	// A pull-request comment says it too, not "applied".
+	var md strings.Builder
+	m.WriteMarkdown(&md, "Applied")
+	if !strings.HasPrefix(md.String(), "### rolekeeper: apply (stopped) for 3 databases") {
+		t.Errorf("markdown heading of a stopped apply:\n%s", md.String())
+	}
 	var doc MultiDocument
 	var js strings.Builder
 	m.WriteJSON(&js)
