@@ -110,11 +110,14 @@ func endpointOf(cfg aws.Config, svc Service) (string, error) {
 	return "https://" + svc.EndpointPrefix + "." + cfg.Region + "." + dnsSuffix(cfg.Region), nil
 }
 
-// dnsSuffix returns the DNS suffix of a region's partition.
+// dnsSuffix returns the DNS suffix of a region's partition (the SDK's
+// internal/endpoints/awsrulesfn/partitions.json).
 func dnsSuffix(region string) string {
 	switch {
 	case strings.HasPrefix(region, "cn-"):
 		return "amazonaws.com.cn"
+	case strings.HasPrefix(region, "eusc-"):
+		return "amazonaws.eu"
 	case strings.HasPrefix(region, "us-isob-"):
 		return "sc2s.sgov.gov"
 	case strings.HasPrefix(region, "us-isof-"):
