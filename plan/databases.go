@@ -247,11 +247,16 @@ func (m *Multi) Verdict() string {
 	if m.Refused {
 		return "Nothing was applied in any database: the plan has problems. Fix them and run apply again."
 	}
-	var done, failed, left []string
+	var done, committed, unchanged, failed, left []string
 	for _, d := range m.Databases {
 		switch d.Outcome {
 		case OutcomeApplied, OutcomeNoChanges:
 			done = append(done, ident(d.Database))
+			if d.Outcome == OutcomeApplied {
+				committed = append(committed, ident(d.Database))
+			} else {
+				unchanged = append(unchanged, ident(d.Database))
+			}
 		case OutcomeFailed:
 			failed = append(failed, ident(d.Database))
 		case OutcomeNotAttempted:
@@ -266,10 +271,13 @@ func (m *Multi) Verdict() string {
 	}
 	var b strings.Builder
 	b.WriteString("Apply did not finish: ")
-	if len(done) > 0 {
-		fmt.Fprintf(&b, "%s committed and stay%s so; ", strings.Join(done, ", "), plural(len(done), "s", ""))
+	if len(committed) > 0 {
+		fmt.Fprintf(&b, "%s committed and stay%s so; ", strings.Join(committed, ", "), plural(len(committed), "s", ""))
 	} else {
 		b.WriteString("nothing was committed; ")
+	}
+	if len(unchanged) > 0 {
+		fmt.Fprintf(&b, "%s already matched the spec; ", strings.Join(unchanged, ", "))
 	}
 	fmt.Fprintf(&b, "%s failed and %s rolled back", strings.Join(failed, ", "), plural(len(failed), "was", "were"))
 	if len(left) > 0 {

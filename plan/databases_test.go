@@ -100,3 +100,22 @@ func TestMultiVerdictSaysWhatStaysCommitted(t *testing.T) {
 		t.Fatalf("JSON: %s", js.String())
 	}
 }
+
+// TestMultiVerdictOfAnUnchangedDatabase: a database before the failure
+// that had nothing to do is not said to have committed anything.
+func TestMultiVerdictOfAnUnchangedDatabase(t *testing.T) {
+	m := multiFixture()
+	m.Applied = true
+	m.Databases[0].Outcome = OutcomeNoChanges
+	m.Databases[1].Outcome, m.Databases[1].Error = OutcomeFailed, "boom"
+	m.Databases[2].Outcome, m.Databases[2].Plan = OutcomeNotAttempted, nil
+	want := `Apply did not finish: nothing was committed; "a" already matched the spec; "b" failed and was rolled back; "c" was not attempted.`
+	if !strings.HasPrefix(m.Verdict(), want) {
+		t.Fatalf("verdict: %s\nwant:    %s", m.Verdict(), want)
+	}
+	m.Databases = append([]DatabasePlan{{Database: "0", Outcome: OutcomeApplied, Plan: m.Databases[0].Plan}}, m.Databases...)
+	want = `Apply did not finish: "0" committed and stays so; "a" already matched the spec; "b" failed`
+	if !strings.HasPrefix(m.Verdict(), want) {
+		t.Fatalf("verdict: %s\nwant:    %s", m.Verdict(), want)
+	}
+}
