@@ -76,6 +76,8 @@ func TestSeveralDatabasesErrorsSayWhereInTheFile(t *testing.T) {
 		// meant to give somewhere else.
 		{"no database", "roles: {a: {}}\ndatabases: {}\n",
 			"m.yaml:2: databases: declares no database: give at least one under databases, or remove databases to describe the connection's database"},
+		{"every database commented out", "roles: {a: {}}\ndatabases:\n  # app: {}\n",
+			"m.yaml:2: databases: declares no database"},
 		{"absent role with access", "roles: {old: {state: absent}}\ndatabases:\n  x:\n    roles: {old: {database_privileges: [CONNECT]}}\n",
 			`databases.x.roles.old: role "old" is declared absent`},
 	}
@@ -84,6 +86,10 @@ func TestSeveralDatabasesErrorsSayWhereInTheFile(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: got %v\nwant %s", c.name, err, c.want)
 		}
+	}
+	// An explicit null (a generated JSON spec's "none") is no databases.
+	if _, err := Parse("m.json", []byte(`{"roles": {"a": {}}, "databases": null}`)); err != nil {
+		t.Errorf("databases: null: %v", err)
 	}
 	// A role error that holds in every database is said once.
 	_, err := Parse("m.yaml", []byte("roles: {a: {auth: kerberos}}\ndatabases: {x: {}, y: {}}\n"))

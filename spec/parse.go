@@ -63,6 +63,11 @@ func Parse(name string, data []byte) (*Spec, error) {
 	if errs := decodeInto(&root, &s, len(data)); len(errs) > 0 {
 		return nil, yamlErrors(name, &yaml.TypeError{Errors: errs})
 	}
+	if s.Databases == nil && nullField(&root, "databases") {
+		// `databases:` with every database commented out is an empty
+		// databases, which validate refuses, not a one-database spec.
+		s.Databases = map[string]*DatabaseSpec{}
+	}
 	if errs := s.validate(); len(errs) > 0 {
 		for _, e := range errs {
 			e.File = name
@@ -71,6 +76,22 @@ func Parse(name string, data []byte) (*Spec, error) {
 		return nil, errs
 	}
 	return &s, nil
+}
+
+// nullField reports whether the document's top-level mapping has key
+// with nothing written after it (not an explicit null, which a generated
+// JSON spec may hold for "none").
+func nullField(root *yaml.Node, key string) bool {
+	if len(root.Content) != 1 || root.Content[0].Kind != yaml.MappingNode {
+		return false
+	}
+	kv := root.Content[0].Content
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i].Value == key {
+			return kv[i+1].Kind == yaml.ScalarNode && kv[i+1].ShortTag() == "!!null" && kv[i+1].Value == ""
+		}
+	}
+	return false
 }
 
 // FieldError is one problem in a spec file.
