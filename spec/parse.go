@@ -154,6 +154,13 @@ func yamlErrors(name string, err error) Errors {
 
 var typeNames = strings.NewReplacer("spec.", "", "*", "", "[]string", "a list of strings", "map[string]", "a mapping of ")
 
+// fieldHomes names, for an unknown field, where in the file it sits when
+// the Go type's name would not say it.
+var fieldHomes = map[string]string{
+	"DatabaseSpec": "a database (databases.<name>)",
+	"DatabaseRole": "a role's entry in a database (databases.<name>.roles.<role>)",
+}
+
 var (
 	duplicateKey = regexp.MustCompile(`^mapping key "(.*)" already defined at line (\d+)$`)
 	notMapping   = regexp.MustCompile(`^cannot unmarshal !!\w+( .*)? into spec\.Spec$`)
@@ -169,7 +176,11 @@ func friendlyYAML(msg string) string {
 	if strings.HasPrefix(msg, "field ") && strings.Contains(msg, " not found in type ") {
 		field := strings.TrimSuffix(strings.TrimPrefix(msg[:strings.Index(msg, " not found")], "field "), "")
 		typ := typeNames.Replace(msg[strings.LastIndex(msg, " ")+1:])
-		return fmt.Sprintf("unknown field %q in %s%s (see `rolekeeper schema` for the fields)", field, strings.ToLower(typ), DidYouMean(field, fieldNames(msg[strings.LastIndex(msg, " ")+1:])))
+		home, ok := fieldHomes[typ]
+		if !ok {
+			home = strings.ToLower(typ)
+		}
+		return fmt.Sprintf("unknown field %q in %s%s (see `rolekeeper schema` for the fields)", field, home, DidYouMean(field, fieldNames(msg[strings.LastIndex(msg, " ")+1:])))
 	}
 	return typeNames.Replace(msg)
 }

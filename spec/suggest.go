@@ -75,7 +75,8 @@ func editDistance(a, b string) int {
 // the decoder reports it ("spec.Role"); nil for a type it does not know.
 func fieldNames(typeName string) []string {
 	types := map[string]any{"Spec": Spec{}, "Schema": Schema{}, "Role": Role{}, "Privileges": Privileges{},
-		"Grant": Grant{}, "Public": Public{}, "Extension": Extension{}}
+		"Grant": Grant{}, "Public": Public{}, "Extension": Extension{},
+		"DatabaseSpec": DatabaseSpec{}, "DatabaseRole": DatabaseRole{}}
 	v, ok := types[strings.TrimPrefix(strings.TrimPrefix(typeName, "*"), "spec.")]
 	if !ok {
 		return nil

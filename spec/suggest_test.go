@@ -36,6 +36,8 @@ func TestSpecErrorsSuggestTheNearestName(t *testing.T) {
 	cases := []struct{ yaml, want string }{
 		{"roles:\n  app:\n    logn: true\n", `unknown field "logn" in role (did you mean "login"?)`},
 		{"rolse:\n  app: {}\n", `unknown field "rolse" in spec (did you mean "roles"?)`},
+		{"roles: {a: {}}\ndatabases:\n  x:\n    schemes: {}\n", `t.yaml:4: unknown field "schemes" in a database (databases.<name>) (did you mean "schemas"?)`},
+		{"roles: {a: {}}\ndatabases:\n  x:\n    roles:\n      a: {acces: {}}\n", `t.yaml:5: unknown field "acces" in a role's entry in a database (databases.<name>.roles.<role>) (did you mean "access"?)`},
 		{"schemas: {app: {}}\nroles:\n  app:\n    access: {app: readwirte}\n", `unknown profile "readwirte" (did you mean "readwrite"?)`},
 		{"schemas: {app: {}}\nroles:\n  app:\n    access: {ap: readonly}\n", `schema "ap" is not declared under schemas (did you mean "app"?)`},
 		{"schemas: {app: {}}\nroles:\n  app:\n    grants: [{schema: appp, tables: [t], privileges: [SELECT]}]\n", `schema "appp" is not declared under schemas (did you mean "app"?)`},
