@@ -74,14 +74,25 @@ func PasswordProblems(ctx context.Context, s *Secrets, want *state.Database, p *
 // StoreProblems are the plan's password changes that cannot run because
 // no secret store is configured: a plan problem, found before anything
 // runs, rather than an apply that fails half-way.
+//
+// A store with rules for names (credentials.NameRules) checks each secret
+// name too, so that a name it would refuse (a role's default secret name
+// carries the role's name, which may hold spaces or accents) is reported
+// here, with the way out.
 func StoreProblems(s *Secrets, p *plan.Plan) []string {
-	if s != nil && s.Store != nil {
-		return nil
-	}
 	var out []string
 	for _, c := range p.Changes {
-		if c.Secret != "" {
+		if c.Secret == "" {
+			continue
+		}
+		if s == nil || s.Store == nil {
 			out = append(out, fmt.Sprintf("role %q uses auth: password and its password must be set from secret %q, but %s", c.Name, c.Secret, noStore))
+			continue
+		}
+		if rules, ok := s.Store.(credentials.NameRules); ok {
+			if err := rules.CheckName(c.Secret); err != nil {
+				out = append(out, fmt.Sprintf("role %q: its secret's name %q cannot be used: %v; give the role a password_secret that can", c.Name, c.Secret, err))
+			}
 		}
 	}
 	return out

@@ -65,6 +65,14 @@ type Store interface {
 	Describe() string
 }
 
+// NameRules is implemented by a Store whose secret names follow rules of
+// their own (AWS Secrets Manager's characters and length), so that a name
+// it would refuse is a plan problem rather than an apply that fails.
+type NameRules interface {
+	// CheckName says why name cannot name a secret in the store, or nil.
+	CheckName(name string) error
+}
+
 // DecodeSecret reads a secret value in the RDS shape; its errors never quote
 // the value.
 func DecodeSecret(name, raw string) (DBSecret, error) {

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -163,6 +164,27 @@ func (m *Store) Promote(ctx context.Context, name, id string) error {
 
 // Store is a credentials.Store.
 var _ credentials.Store = (*Store)(nil)
+
+var _ credentials.NameRules = (*Store)(nil)
+
+// maxNameLen is the longest secret name Secrets Manager takes.
+const maxNameLen = 512
+
+// CheckName applies Secrets Manager's rules for a secret's name (the
+// CreateSecret API reference): 1 to 512 characters, each an ASCII letter,
+// a digit or one of /_+=.@-.
+func (m *Store) CheckName(name string) error {
+	if name == "" || len(name) > maxNameLen {
+		return fmt.Errorf("AWS Secrets Manager takes names of 1 to %d characters", maxNameLen)
+	}
+	for _, r := range name {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/_+=.@-", r)
+		if !ok {
+			return fmt.Errorf("AWS Secrets Manager takes only ASCII letters, digits and /_+=.@- in a name, not %q", r)
+		}
+	}
+	return nil
+}
 
 // Loader gives the AWS configuration, loaded when a source first needs it.
 type Loader func(ctx context.Context) (aws.Config, error)

@@ -96,3 +96,17 @@ func TestServiceEndpointVariableIsHonoured(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestCheckNameFollowsSecretsManagersRules(t *testing.T) {
+	store := secretsmanager.New(awstest.New(t).Config())
+	for _, name := range []string{"rolekeeper/app/reporting", "a+b=c.d@e-f_g/H9", strings.Repeat("x", 512)} {
+		if err := store.CheckName(name); err != nil {
+			t.Errorf("CheckName(%q) = %v, want nil", name, err)
+		}
+	}
+	for _, name := range []string{"", "rolekeeper/app/user één", "app/a b", "app/it's", strings.Repeat("x", 513)} {
+		if err := store.CheckName(name); err == nil {
+			t.Errorf("CheckName(%q) = nil, want an error", name)
+		}
+	}
+}
