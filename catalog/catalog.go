@@ -7,6 +7,7 @@ package catalog
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -75,6 +76,23 @@ func Inspect(ctx context.Context, conn *pgx.Conn, scope Scope) (*Snapshot, error
 	for _, q := range pins {
 		b.Queue(q)
 	}
+	// The server runs a batch's queries before the first result is read:
+	// the search_path is checked on the server, by a query that names
+	// nothing the search_path finds and fails when it is not pinned, so
+	// that none of the queries after it runs (a failure ends the batch).
+	b.Queue(searchPathGuard).QueryRow(func(row pgx.Row) error {
+		var ok int
+		if err := row.Scan(&ok); err != nil {
+			var pgErr *pgconn.PgError
+			if errors.As(err, &pgErr) && pgErr.Code == "22P02" {
+				if _, got, found := strings.Cut(pgErr.Message, `"search_path is `); found {
+					return checkSearchPath(strings.TrimSuffix(got, `"`))
+				}
+			}
+			return fmt.Errorf("check the session's search_path: %w", err)
+		}
+		return nil
+	})
 	b.Queue(query("server")).QueryRow(func(row pgx.Row) error {
 		s := &snap.Server
 		var searchPath string
@@ -178,6 +196,14 @@ func Inspect(ctx context.Context, conn *pgx.Conn, scope Scope) (*Snapshot, error
 // functions or operators). No other schema is searched, so nothing here
 // qualifies names with pg_catalog (docs/design-notes.md, "Sessions").
 const SearchPath = "pg_catalog, pg_temp"
+
+// searchPathGuard fails (invalid input syntax for type integer: "search_path
+// is ...") unless the session's search_path is SearchPath. Every
+// name in it is qualified or a keyword, so it is safe to run under any
+// search_path; current_setting is stable, so the failing branch is not
+// evaluated when the query is planned.
+const searchPathGuard = "select case when pg_catalog.current_setting('search_path') operator(pg_catalog.=) '" + SearchPath +
+	"' then 0 else ('search_path is ' operator(pg_catalog.||) pg_catalog.current_setting('search_path'))::int end"
 
 // checkSearchPath refuses a session whose search_path is not pinned (a
 // connection not opened by package connect, or a pooler that dropped the

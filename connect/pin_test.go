@@ -2,8 +2,11 @@ package connect_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/rolekeeper/rolekeeper/catalog"
 	"github.com/rolekeeper/rolekeeper/connect"
@@ -93,5 +96,44 @@ func TestPinnedSettingsRideOnTheFirstStatement(t *testing.T) {
 			}
 			expectPinned(t, ctx, show)
 		})
+	}
+}
+
+// TestDroppedStartupSettingsRunNothing: behind a pooler that drops the
+// start-up settings, the search_path someone else gave the database
+// (here a schema whose current_setting shadows pg_catalog's, counting its
+// calls on a sequence, which a rollback does not undo) takes effect.
+// Inspect must refuse such a session before the server runs any of its
+// queries, not after reading their results.
+func TestDroppedStartupSettingsRunNothing(t *testing.T) {
+	db := pgtest.Fresh(t)
+	db.Exec(t, "CREATE SCHEMA evil")
+	db.Exec(t, "CREATE SEQUENCE evil.ran")
+	db.Exec(t, `CREATE FUNCTION evil.current_setting(text) RETURNS text LANGUAGE sql VOLATILE
+		AS $$ SELECT pg_catalog.current_setting($1) WHERE pg_catalog.nextval('evil.ran') OPERATOR(pg_catalog.>) 0 $$`)
+	db.Exec(t, "GRANT USAGE ON SCHEMA evil TO PUBLIC")
+	db.Exec(t, "GRANT USAGE ON SEQUENCE evil.ran TO PUBLIC")
+	db.Exec(t, "ALTER DATABASE app SET search_path = evil, pg_catalog")
+	ctx := context.Background()
+	cfg, err := connect.Config(connect.Options{DSN: db.DSN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range cfg.RuntimeParams { // what a pooler that drops them passes on
+		if k != "application_name" && k != "client_encoding" {
+			delete(cfg.RuntimeParams, k)
+		}
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	_, err = catalog.Inspect(ctx, conn, catalog.Scope{})
+	if err == nil || !strings.Contains(err.Error(), `search_path is "evil, pg_catalog"`) {
+		t.Fatalf("Inspect on a session with search_path evil, pg_catalog: %v, want a refusal naming search_path", err)
+	}
+	if db.Bool(t, "SELECT is_called FROM evil.ran") {
+		t.Fatal("a function in evil ran with the admin's rights before Inspect refused the session")
 	}
 }
