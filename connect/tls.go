@@ -85,7 +85,8 @@ func useRDSRoots(tlsConfigs []*tls.Config, extra []byte) error {
 
 // verifyChain verifies the server's chain (leaf first) for name ("": any
 // name) against roots, then, if it ends at none of them, against the
-// system roots.
+// system roots; a failure there other than an unknown issuer (a chain to
+// a system root that is expired or not for servers) is the one reported.
 func verifyChain(certs []*x509.Certificate, name string, roots *x509.CertPool) error {
 	if len(certs) == 0 {
 		return errors.New("the server sent no certificate")
@@ -104,10 +105,11 @@ func verifyChain(certs []*x509.Certificate, name string, roots *x509.CertPool) e
 		return err
 	}
 	opts.Roots = sys
-	if _, serr := certs[0].Verify(opts); serr != nil {
+	_, serr = certs[0].Verify(opts)
+	if serr != nil && errors.As(serr, &unknown) {
 		return err // the first error names the issuer neither trusts
 	}
-	return nil
+	return serr // nil, or why the chain to a system root does not verify
 }
 
 // LoadCABundle reads a CA bundle given as PEM text or as the path of a PEM

@@ -4,12 +4,17 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/rolekeeper/rolekeeper/catalog"
 	"github.com/rolekeeper/rolekeeper/connect"
 	"github.com/rolekeeper/rolekeeper/internal/pgtest"
 	"github.com/rolekeeper/rolekeeper/sandbox"
@@ -100,5 +105,70 @@ func TestLoadCABundle(t *testing.T) {
 	}
 	if b, err := connect.LoadCABundle(""); b != nil || err != nil {
 		t.Fatal("empty must be nothing")
+	}
+}
+
+// TestTLSModesAsLibpq: on a real server whose CA nobody trusts,
+// sslmode=require encrypts without verifying (libpq's meaning); verify-ca
+// with the CA given checks the chain, not the name; verify-full with the
+// CA given connects over TLS with the session pinned, also on PostgreSQL
+// 13, where the connection is opened again without the settings it lacks
+// (the second connection keeps TLS), and a wrong password there is
+// refused without the password in the error.
+func TestTLSModesAsLibpq(t *testing.T) {
+	ctx := context.Background()
+	sb, dsn := tlsSandbox(t)
+	pem, err := os.ReadFile(sb.CAFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	toSandbox := func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, net.JoinHostPort("127.0.0.1", strconv.Itoa(sb.Port)))
+	}
+	encrypted := func(what string, conn *pgx.Conn) {
+		t.Helper()
+		defer conn.Close(ctx)
+		var ssl bool
+		var searchPath string
+		if err := conn.QueryRow(ctx, "SELECT ssl, current_setting('search_path') FROM pg_stat_ssl WHERE pid = pg_backend_pid()").Scan(&ssl, &searchPath); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if !ssl || searchPath != catalog.SearchPath {
+			t.Errorf("%s: TLS %v, search_path %q", what, ssl, searchPath)
+		}
+	}
+
+	conn, err := connect.Connect(ctx, connect.Options{DSN: strings.Replace(dsn, "sslmode=verify-full", "sslmode=require", 1)})
+	if err != nil {
+		t.Fatalf("sslmode=require verified the certificate: %v", err)
+	}
+	encrypted("require", conn)
+
+	otherName := strings.Replace(strings.Replace(dsn, "sslmode=verify-full", "sslmode=verify-ca", 1), "localhost", "[::1]", 1)
+	if conn, err = connect.Connect(ctx, connect.Options{DSN: otherName, CABundle: pem, Dial: toSandbox}); err != nil {
+		t.Fatalf("verify-ca checked the name: %v", err)
+	}
+	encrypted("verify-ca", conn)
+	if _, err = connect.Connect(ctx, connect.Options{DSN: otherName, Dial: toSandbox}); err == nil {
+		t.Fatal("verify-ca accepted a CA nobody trusts")
+	}
+
+	if conn, err = connect.Connect(ctx, connect.Options{DSN: dsn, CABundle: pem}); err != nil {
+		t.Fatalf("verify-full with the CA given: %v", err)
+	}
+	encrypted("verify-full", conn)
+
+	wrong := "Wr0ng-pass!word"
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.Replace(dsn, url.UserPassword(cfg.User, cfg.Password).String(), url.UserPassword(cfg.User, wrong).String(), 1)
+	if bad == dsn {
+		t.Fatal("could not replace the password in the DSN")
+	}
+	_, err = connect.Connect(ctx, connect.Options{DSN: bad, CABundle: pem})
+	if err == nil || strings.Contains(err.Error(), wrong) || strings.Contains(err.Error(), url.QueryEscape(wrong)) {
+		t.Fatalf("a wrong password: %v", err)
 	}
 }
