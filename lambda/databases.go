@@ -20,9 +20,14 @@ type multiResult struct {
 	Source
 }
 
-// databasesCheck is check's response for a spec with several databases.
+// databasesCheck is check's response for a spec with several databases:
+// each database's report, and the totals under the names the
+// one-database response uses (so that a caller reads "failed" either way).
 type databasesCheck struct {
 	Databases []ops.DatabaseReport `json:"databases"`
+	Passed    int                  `json:"passed"`
+	Failed    int                  `json:"failed"`
+	Skipped   int                  `json:"skipped"`
 	Source
 }
 
@@ -81,7 +86,13 @@ func (h *Handler) databases(ctx context.Context, log *slog.Logger, sess ops.Sess
 		if len(failed) > 0 {
 			return nil, fmt.Errorf("%d check(s) failed: %s", len(failed), strings.Join(failed, "; "))
 		}
-		return databasesCheck{reports, Source{src}}, nil
+		out := databasesCheck{Databases: reports, Source: Source{src}}
+		for _, r := range reports {
+			out.Passed += r.Passed
+			out.Failed += r.Failed
+			out.Skipped += r.Skipped
+		}
+		return out, nil
 	}
 	return nil, fmt.Errorf("action %q does not take a spec with databases", ev.Action)
 }
