@@ -142,9 +142,13 @@ func begin(ctx context.Context, conn *pgx.Conn, opts Options) error {
 	return nil
 }
 
-// commit commits the transaction begin opened.
+// commit commits the transaction begin opened. A COMMIT that fails rolled
+// the transaction back, with the session's pinned settings if it carried
+// them: they run again before the next statement, whether or not the
+// caller rolls back (rotate does not, and goes on with the session).
 func commit(ctx context.Context, conn *pgx.Conn) error {
 	if _, err := conn.PgConn().Exec(ctx, "COMMIT").ReadAll(); err != nil {
+		pin.Undo(conn.PgConn())
 		return err
 	}
 	pin.Done(conn.PgConn())
