@@ -86,7 +86,15 @@ func Inspect(ctx context.Context, conn *pgx.Conn, scope Scope) (*Snapshot, error
 			var pgErr *pgconn.PgError
 			if errors.As(err, &pgErr) && pgErr.Code == "22P02" {
 				if _, got, found := strings.Cut(pgErr.Message, `"search_path is `); found {
-					return checkSearchPath(strings.TrimSuffix(got, `"`))
+					got = strings.TrimSuffix(got, `"`)
+					role := ""
+					if i := strings.LastIndex(got, ", role is "); i >= 0 {
+						got, role = got[:i], got[i+len(", role is "):]
+					}
+					if err := checkSearchPath(got); err != nil {
+						return err
+					}
+					return fmt.Errorf("the session acts as role %q (a role setting of the database or the admin role, which the start-up settings did not override): refusing to read the catalog (connect through package connect, directly rather than through a pooler that drops start-up settings)", role)
 				}
 			}
 			return fmt.Errorf("check the session's search_path: %w", err)
@@ -198,12 +206,15 @@ func Inspect(ctx context.Context, conn *pgx.Conn, scope Scope) (*Snapshot, error
 const SearchPath = "pg_catalog, pg_temp"
 
 // searchPathGuard fails (invalid input syntax for type integer: "search_path
-// is ...") unless the session's search_path is SearchPath. Every
-// name in it is qualified or a keyword, so it is safe to run under any
-// search_path; current_setting is stable, so the failing branch is not
-// evaluated when the query is planned.
+// is ..., role is ...") unless the session's search_path is SearchPath and
+// its role is none (package connect pins both; a SET role would make the
+// session act as another role). Every name in it is qualified or a
+// keyword, so it is safe to run under any search_path; current_setting is
+// stable, so the failing branch is not evaluated when the query is
+// planned.
 const searchPathGuard = "select case when pg_catalog.current_setting('search_path') operator(pg_catalog.=) '" + SearchPath +
-	"' then 0 else ('search_path is ' operator(pg_catalog.||) pg_catalog.current_setting('search_path'))::int end"
+	"' and pg_catalog.current_setting('role') operator(pg_catalog.=) 'none' then 0" +
+	" else ('search_path is ' operator(pg_catalog.||) pg_catalog.current_setting('search_path') operator(pg_catalog.||) ', role is ' operator(pg_catalog.||) pg_catalog.current_setting('role'))::int end"
 
 // checkSearchPath refuses a session whose search_path is not pinned (a
 // connection not opened by package connect, or a pooler that dropped the

@@ -137,3 +137,37 @@ func TestDroppedStartupSettingsRunNothing(t *testing.T) {
 		t.Fatal("a function in evil ran with the admin's rights before Inspect refused the session")
 	}
 }
+
+// TestDroppedStartupSettingsActAsNoOtherRole: behind a pooler that drops
+// the start-up settings, a database whose settings give the pinned
+// search_path but also a role the admin is a member of would have the
+// inspection (and all after it) act as that role: Inspect refuses.
+func TestDroppedStartupSettingsActAsNoOtherRole(t *testing.T) {
+	db := pgtest.Fresh(t)
+	db.Exec(t, "CREATE ROLE someone_else")
+	db.Exec(t, "GRANT someone_else TO postgres")
+	db.Exec(t, "ALTER DATABASE app SET search_path = pg_catalog, pg_temp")
+	db.Exec(t, "ALTER DATABASE app SET role = someone_else")
+	ctx := context.Background()
+	cfg, err := connect.Config(connect.Options{DSN: db.DSN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range cfg.RuntimeParams {
+		if k != "application_name" && k != "client_encoding" {
+			delete(cfg.RuntimeParams, k)
+		}
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	snap, err := catalog.Inspect(ctx, conn, catalog.Scope{})
+	if err == nil {
+		t.Fatalf("Inspect read the catalog as %s", snap.Server.User)
+	}
+	if !strings.Contains(err.Error(), `role "someone_else"`) {
+		t.Fatalf("the refusal does not name the role: %v", err)
+	}
+}
