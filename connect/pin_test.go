@@ -115,21 +115,8 @@ func TestDroppedStartupSettingsRunNothing(t *testing.T) {
 	db.Exec(t, "GRANT USAGE ON SEQUENCE evil.ran TO PUBLIC")
 	db.Exec(t, "ALTER DATABASE app SET search_path = evil, pg_catalog")
 	ctx := context.Background()
-	cfg, err := connect.Config(connect.Options{DSN: db.DSN})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k := range cfg.RuntimeParams { // what a pooler that drops them passes on
-		if k != "application_name" && k != "client_encoding" {
-			delete(cfg.RuntimeParams, k)
-		}
-	}
-	conn, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	_, err = catalog.Inspect(ctx, conn, catalog.Scope{})
+	conn := droppedStartupConn(t, db)
+	_, err := catalog.Inspect(ctx, conn, catalog.Scope{})
 	if err == nil || !strings.Contains(err.Error(), `search_path is "evil, pg_catalog"`) {
 		t.Fatalf("Inspect on a session with search_path evil, pg_catalog: %v, want a refusal naming search_path", err)
 	}
@@ -149,6 +136,21 @@ func TestDroppedStartupSettingsActAsNoOtherRole(t *testing.T) {
 	db.Exec(t, "ALTER DATABASE app SET search_path = pg_catalog, pg_temp")
 	db.Exec(t, "ALTER DATABASE app SET role = someone_else")
 	ctx := context.Background()
+	conn := droppedStartupConn(t, db)
+	snap, err := catalog.Inspect(ctx, conn, catalog.Scope{})
+	if err == nil {
+		t.Fatalf("Inspect read the catalog as %s", snap.Server.User)
+	}
+	if !strings.Contains(err.Error(), `role "someone_else"`) {
+		t.Fatalf("the refusal does not name the role: %v", err)
+	}
+}
+
+// droppedStartupConn connects as package connect would, but with the
+// start-up settings a pooler that drops them passes on.
+func droppedStartupConn(t *testing.T, db *pgtest.DB) *pgx.Conn {
+	t.Helper()
+	ctx := context.Background()
 	cfg, err := connect.Config(connect.Options{DSN: db.DSN})
 	if err != nil {
 		t.Fatal(err)
@@ -162,12 +164,6 @@ func TestDroppedStartupSettingsActAsNoOtherRole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(ctx)
-	snap, err := catalog.Inspect(ctx, conn, catalog.Scope{})
-	if err == nil {
-		t.Fatalf("Inspect read the catalog as %s", snap.Server.User)
-	}
-	if !strings.Contains(err.Error(), `role "someone_else"`) {
-		t.Fatalf("the refusal does not name the role: %v", err)
-	}
+	t.Cleanup(func() { conn.Close(ctx) })
+	return conn
 }
