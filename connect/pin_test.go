@@ -167,3 +167,31 @@ func droppedStartupConn(t *testing.T, db *pgtest.DB) *pgx.Conn {
 	t.Cleanup(func() { conn.Close(ctx) })
 	return conn
 }
+
+// TestFailedInspectionRunsThePinsAgain: an inspection whose batch fails on
+// the server after the pinned settings at its head (here a schema name
+// that is not UTF-8, refused when bound) takes them with it; they run again
+// before the session's next statement.
+func TestFailedInspectionRunsThePinsAgain(t *testing.T) {
+	if pgtest.Server.Major < 16 {
+		t.Skip("before PostgreSQL 16 no setting waits for the session's first statement")
+	}
+	db := pgtest.Fresh(t)
+	foreignTimeouts(t, db)
+	ctx := context.Background()
+	conn, err := connect.Connect(ctx, connect.Options{DSN: db.DSN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := catalog.Inspect(ctx, conn, catalog.Scope{Schemas: []string{"\xff"}}); err == nil {
+		t.Fatal("the inspection of a schema name that is not UTF-8 succeeded")
+	}
+	expectPinned(t, ctx, func(name string) string {
+		var v string
+		if err := conn.QueryRow(ctx, "SELECT current_setting($1)", name).Scan(&v); err != nil {
+			t.Fatalf("show %s: %v", name, err)
+		}
+		return v
+	})
+}
