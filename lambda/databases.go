@@ -74,13 +74,8 @@ func (h *Handler) databases(ctx context.Context, log *slog.Logger, sess ops.Sess
 		}
 		var failed []string
 		for _, r := range reports {
-			for _, c := range r.Checks {
-				level := slog.LevelInfo
-				if !c.Passed && !c.Skipped {
-					level = slog.LevelError
-					failed = append(failed, fmt.Sprintf("database %q: %s: %s", r.Database, c.Name, c.Detail))
-				}
-				log.Log(ctx, level, "check", "database", r.Database, "name", c.Name, "passed", c.Passed, "skipped", c.Skipped, "detail", c.Detail)
+			for _, f := range logChecks(ctx, log.With("database", r.Database), r.Checks) {
+				failed = append(failed, fmt.Sprintf("database %q: %s", r.Database, f))
 			}
 		}
 		if len(failed) > 0 {

@@ -294,8 +294,19 @@ func (h *Handler) check(ctx context.Context, log *slog.Logger, sess ops.Session,
 			report.Failed++
 		}
 	}
+	failed := logChecks(ctx, log, report.Checks)
+	if len(failed) > 0 {
+		return nil, fmt.Errorf("%d check(s) failed: %s", len(failed), strings.Join(failed, "; "))
+	}
+	return &checkResult{report, Source{src}}, nil
+}
+
+// logChecks logs one line per check (an error for a failed one) and
+// returns the failed ones as "name: detail". log carries the database
+// when the spec has several.
+func logChecks(ctx context.Context, log *slog.Logger, checks []verify.Result) []string {
 	var failed []string
-	for _, c := range report.Checks {
+	for _, c := range checks {
 		level := slog.LevelInfo
 		if !c.Passed && !c.Skipped {
 			level = slog.LevelError
@@ -303,10 +314,7 @@ func (h *Handler) check(ctx context.Context, log *slog.Logger, sess ops.Session,
 		}
 		log.Log(ctx, level, "check", "name", c.Name, "passed", c.Passed, "skipped", c.Skipped, "detail", c.Detail)
 	}
-	if len(failed) > 0 {
-		return nil, fmt.Errorf("%d check(s) failed: %s", len(failed), strings.Join(failed, "; "))
-	}
-	return &checkResult{report, Source{src}}, nil
+	return failed
 }
 
 // loadSpec reads the spec from the event, ROLEKEEPER_SPEC (inline YAML or
