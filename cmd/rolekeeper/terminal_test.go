@@ -6,7 +6,9 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/creack/pty"
 
@@ -16,9 +18,27 @@ import (
 // terminal is a pseudo-terminal whose output the test reads.
 type terminal struct {
 	tty  *os.File
+	mu   sync.Mutex
 	out  bytes.Buffer
 	done chan struct{}
 }
+
+func (term *terminal) Write(p []byte) (int, error) {
+	term.mu.Lock()
+	defer term.mu.Unlock()
+	return term.out.Write(p)
+}
+
+func (term *terminal) String() string {
+	term.mu.Lock()
+	defer term.mu.Unlock()
+	return term.out.String()
+}
+
+// endOfOutput is written last, so that text reads everything before it:
+// Linux may drop what is still buffered in a pseudo-terminal when its
+// terminal side closes (the reader then gets EIO).
+const endOfOutput = "<end of test output>"
 
 func openTerminal(t *testing.T) *terminal {
 	t.Helper()
@@ -29,7 +49,7 @@ func openTerminal(t *testing.T) *terminal {
 	pty.Setsize(ptmx, &pty.Winsize{Rows: 40, Cols: 120})
 	term := &terminal{tty: tty, done: make(chan struct{})}
 	go func() {
-		io.Copy(&term.out, ptmx) // ends with EIO once the tty side is closed
+		io.Copy(term, ptmx) // ends with EIO once the tty side is closed
 		ptmx.Close()
 		close(term.done)
 	}()
@@ -40,9 +60,14 @@ func openTerminal(t *testing.T) *terminal {
 // text closes the terminal and returns what was written to it (the
 // terminal turns "\n" into "\r\n").
 func (term *terminal) text() string {
+	io.WriteString(term.tty, endOfOutput)
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(term.String(), endOfOutput) && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
 	term.tty.Close()
 	<-term.done
-	return strings.ReplaceAll(term.out.String(), "\r\n", "\n")
+	out, _, _ := strings.Cut(term.String(), endOfOutput)
+	return strings.ReplaceAll(out, "\r\n", "\n")
 }
 
 // rkOn runs the CLI in-process with stdout or stderr (or both) on a
