@@ -90,21 +90,10 @@ func Scope(want *state.Database) catalog.Scope {
 			sc.ReassignTo = append(sc.ReassignTo, r.ReassignTo)
 		}
 	}
-	settings := map[string]bool{}
-	for k := range want.Settings {
-		settings[strings.ToLower(k)] = true
-	}
-	for _, r := range want.Roles {
-		for k := range r.Settings {
-			settings[strings.ToLower(k)] = true
-		}
-		for k := range r.AllDatabaseSettings {
-			settings[strings.ToLower(k)] = true
-		}
-	}
-	sc.Settings = state.SortedKeys(settings)
 	for name, x := range want.Extensions {
-		if !x.Absent {
+		if x.Absent {
+			sc.Uninstall = append(sc.Uninstall, name)
+		} else {
 			sc.Extensions = append(sc.Extensions, name)
 			if x.Schema != "" {
 				sc.ExtensionSchemas = append(sc.ExtensionSchemas, x.Schema)
@@ -122,6 +111,24 @@ func Plan(ctx context.Context, conn *pgx.Conn, want *state.Database, opts plan.O
 	if err != nil {
 		return nil, err
 	}
+	return diff(ctx, conn, want, snap, opts)
+}
+
+// diff plans want against snap. A plan that sets settings is made again
+// once it is known which of them the connected user may not set: the
+// inspection leaves that out, since most runs set none (one round trip
+// more, only then).
+func diff(ctx context.Context, conn *pgx.Conn, want *state.Database, snap *catalog.Snapshot, opts plan.Options) (*plan.Plan, error) {
+	p := plan.Diff(want, snap, opts)
+	names := p.SettingsUnread()
+	if len(names) == 0 {
+		return p, nil
+	}
+	restricted, err := catalog.RestrictedSettings(ctx, conn, names)
+	if err != nil {
+		return nil, err
+	}
+	snap.Server.SettingRestricted = restricted
 	return plan.Diff(want, snap, opts), nil
 }
 
@@ -194,7 +201,10 @@ func Apply(ctx context.Context, conn *pgx.Conn, want *state.Database, opts Optio
 	if err != nil {
 		return nil, fmt.Errorf("apply: %w", err)
 	}
-	p := plan.Diff(want, snap, opts.Plan)
+	p, err := diff(ctx, conn, want, snap, opts.Plan)
+	if err != nil {
+		return nil, fmt.Errorf("apply: %w", err)
+	}
 	if opts.accept != nil {
 		if p, err = opts.accept(snap, p); err != nil {
 			return &Result{Plan: p}, err

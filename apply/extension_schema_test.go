@@ -30,3 +30,20 @@ func TestExtensionWithoutSchemaGoesToPublic(t *testing.T) {
 		t.Fatalf("without schema public, problems %q, want one asking for a schema:\n%s", p.Problems, planText(t, p))
 	}
 }
+
+// TestExtensionAbsentAloneIsDropped: a spec whose only extension is one to
+// remove still reads the installed extensions (the inspection leaves them
+// out when the spec names none), and the apply drops it.
+func TestExtensionAbsentAloneIsDropped(t *testing.T) {
+	db := pgtest.Fresh(t)
+	doApply(t, db, mustSpec(t, "roles: {app: {auth: iam}}\nextensions: [pgcrypto]\n"))
+	s := mustSpec(t, "roles: {app: {auth: iam}}\nextensions:\n  pgcrypto: {state: absent}\n")
+	if got := planText(t, doPlan(t, db, s)); !strings.Contains(got, `DROP EXTENSION "pgcrypto"`) {
+		t.Fatalf("the plan for an absent extension lacks its DROP:\n%s", got)
+	}
+	doApply(t, db, s)
+	if db.Bool(t, "select exists (select 1 from pg_extension where extname = 'pgcrypto')") {
+		t.Fatal("pgcrypto is still installed")
+	}
+	expectNoChanges(t, db, s)
+}

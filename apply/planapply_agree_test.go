@@ -148,6 +148,29 @@ func TestSuperuserOnlySettingsArePlanProblems(t *testing.T) {
 	if custom := strings.Contains(got, `may set "myapp.note"`); custom != (pgtest.Server.Major >= 15) {
 		t.Errorf("PostgreSQL %d: the custom setting is a problem: %v, want %v (%q)", pgtest.Server.Major, custom, pgtest.Server.Major >= 15, p.Problems)
 	}
+	// Apply reads the restriction too (the inspection leaves it out; the
+	// plan names the settings it sets) and refuses, changing nothing.
+	if _, err := apply.Apply(ctx, conn, desired(s), apply.Options{Secrets: testSecrets(t)}); err == nil || !strings.Contains(err.Error(), "problem") {
+		t.Errorf("apply of a superuser-only setting: %v, want the plan's problems", err)
+	}
+	if db.Bool(t, "select exists (select 1 from pg_roles where rolname = 'app')") {
+		t.Error("the refused apply created app")
+	}
+	// A plan that sets nothing reads nothing about settings: a setting that
+	// already holds is not checked (a superuser set it; the master may not).
+	db.Exec(t, "CREATE ROLE app LOGIN")
+	db.Exec(t, "ALTER ROLE app IN DATABASE app SET log_statement = 'all'")
+	held := mustSpec(t, "roles:\n  app:\n    login: true\n    settings: {log_statement: all}\n")
+	p, err = apply.Plan(ctx, conn, desired(held), plan.Options{})
+	if err != nil || len(p.Problems) > 0 {
+		t.Errorf("a superuser-only setting that holds: problems %q (%v), want none", p.Problems, err)
+	}
+	for _, c := range p.Changes {
+		if c.Object == "role setting" {
+			t.Errorf("a setting that holds is planned: %s", c.Summary)
+		}
+	}
+	db.Exec(t, "DROP ROLE app")
 	if pgtest.Server.Major < 15 {
 		return
 	}

@@ -26,7 +26,10 @@ func SavePlan(ctx context.Context, conn *pgx.Conn, s *spec.Spec, version string)
 	if err != nil {
 		return nil, nil, err
 	}
-	p := plan.Diff(want, snap, plan.Options{Additive: s.Additive()})
+	p, err := diff(ctx, conn, want, snap, plan.Options{Additive: s.Additive()})
+	if err != nil {
+		return nil, nil, err
+	}
 	return &plan.Saved{
 		Format:            plan.SavedFormat,
 		FormatVersion:     plan.SavedFormatVersion,

@@ -43,13 +43,11 @@ type (
 type Scope struct {
 	Schemas    []string // schemas whose privileges are read
 	Grantees   []string // grantees whose object privileges are read
-	Extensions []string // extensions whose availability is checked
+	Extensions []string // extensions to install: whether each is installed, and installable, is read
+	Uninstall  []string // extensions to remove: whether each is installed is read
 	// ExtensionSchemas are the schemas extensions are to be created in:
 	// whether each exists is read.
 	ExtensionSchemas []string
-	// Settings are the lower-case names of the settings the spec sets:
-	// which of them only a superuser may set is read.
-	Settings []string
 	Dropping []string // roles the spec removes: what their DROP depends on is read
 	// ReassignTo gives, aligned with Dropping, who receives each one's
 	// objects ("" for the connected user).
@@ -60,7 +58,7 @@ type Scope struct {
 func Inspect(ctx context.Context, conn *pgx.Conn, scope Scope) (*Snapshot, error) {
 	snap := &Snapshot{
 		Server: Server{Uses: map[string]bool{}, AdminOf: map[string]bool{}, CanSet: map[string]bool{}, Installable: map[string]bool{},
-			ExtensionNeedsSuperuser: map[string]bool{}, ExtensionFixedSchema: map[string]string{}, SchemaExists: map[string]bool{}, SettingRestricted: map[string]bool{}},
+			ExtensionNeedsSuperuser: map[string]bool{}, ExtensionFixedSchema: map[string]string{}, SchemaExists: map[string]bool{}},
 		Roles:    map[string]*state.Role{},
 		Dropping: map[string]*Dropping{},
 	}
@@ -128,7 +126,11 @@ func Inspect(ctx context.Context, conn *pgx.Conn, scope Scope) (*Snapshot, error
 	b.Queue(query("column_acls"), schemas, grantees).Query(func(rows pgx.Rows) error { return scanColumnACLs(rows, db) })
 	b.Queue(query("defaults"), schemas).Query(func(rows pgx.Rows) error { return scanDefaults(rows, snap.DB) })
 	b.Queue(query("global_defaults")).Query(func(rows pgx.Rows) error { return scanGlobalDefaults(rows, snap.DB, keep) })
-	b.Queue(query("extensions")).Query(func(rows pgx.Rows) error { return scanExtensions(rows, snap.DB) })
+	// Installed extensions matter only when the spec names some (nil:
+	// every one, for inspect).
+	if scope.Extensions == nil || len(scope.Extensions)+len(scope.Uninstall) > 0 {
+		b.Queue(query("extensions")).Query(func(rows pgx.Rows) error { return scanExtensions(rows, snap.DB) })
+	}
 	if len(scope.Extensions) > 0 {
 		b.Queue(query("available"), scope.Extensions).Query(func(rows pgx.Rows) error {
 			var name, fixed string
@@ -141,23 +143,6 @@ func Inspect(ctx context.Context, conn *pgx.Conn, scope Scope) (*Snapshot, error
 				if !creatable {
 					snap.Server.ExtensionNeedsSuperuser[name] = true
 				}
-				return nil
-			})
-			return err
-		})
-	}
-	if len(scope.Settings) > 0 {
-		// has_parameter_privilege exists from PostgreSQL 15, which also
-		// restricts custom placeholders; before, only a superuser sets
-		// non-user settings and anyone sets placeholders.
-		known, placeholder := "true", "false"
-		if major := ServerMajor(conn.PgConn()); major >= 15 {
-			known, placeholder = "not has_parameter_privilege(s.name, 'SET')", "not has_parameter_privilege(n, 'SET')"
-		}
-		b.Queue(fmt.Sprintf(query("restricted_settings"), known, placeholder), scope.Settings).Query(func(rows pgx.Rows) error {
-			var name string
-			_, err := pgx.ForEachRow(rows, []any{&name}, func() error {
-				snap.Server.SettingRestricted[strings.ToLower(name)] = true
 				return nil
 			})
 			return err
@@ -204,6 +189,30 @@ func Inspect(ctx context.Context, conn *pgx.Conn, scope Scope) (*Snapshot, error
 // functions or operators). No other schema is searched, so nothing here
 // qualifies names with pg_catalog (docs/design-notes.md, "Sessions").
 const SearchPath = "pg_catalog, pg_temp"
+
+// RestrictedSettings reads which of the settings names (lower case) the
+// connected user may not set with ALTER ROLE/DATABASE ... SET unless a
+// superuser. It runs only when a plan sets a setting: one round trip, on a
+// session whose catalog reads are guarded (Inspect ran first on it).
+func RestrictedSettings(ctx context.Context, conn *pgx.Conn, names []string) (map[string]bool, error) {
+	// has_parameter_privilege exists from PostgreSQL 15, which also
+	// restricts custom placeholders; before, only a superuser sets
+	// non-user settings and anyone sets placeholders.
+	known, placeholder := "true", "false"
+	if major := ServerMajor(conn.PgConn()); major >= 15 {
+		known, placeholder = "not has_parameter_privilege(s.name, 'SET')", "not has_parameter_privilege(n, 'SET')"
+	}
+	restricted := map[string]bool{}
+	rows, _ := conn.Query(ctx, fmt.Sprintf(query("restricted_settings"), known, placeholder), names)
+	var name string
+	if _, err := pgx.ForEachRow(rows, []any{&name}, func() error {
+		restricted[strings.ToLower(name)] = true
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("read which settings only a superuser may set: %w", err)
+	}
+	return restricted, nil
+}
 
 // searchPathGuard fails (invalid input syntax for type integer: "search_path
 // is ..., role is ...") unless the session's search_path is SearchPath and

@@ -20,6 +20,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/rolekeeper/rolekeeper/credentials"
 )
@@ -111,6 +112,10 @@ func Connect(ctx context.Context, opts Options) (*pgx.Conn, error) {
 			return nil, err
 		}
 	}
+	// pgx builds its default type map (a few hundred microseconds, once per
+	// process) when the connection is up; build it now, on the other core,
+	// while the server forks and authenticates.
+	go pgtype.NewMap()
 	conn, err := connectRetrying(ctx, cfg, opts)
 	if err != nil && isAuthFailure(err) && opts.Admin != nil && opts.Admin.Refetchable() {
 		if opts.Log != nil {

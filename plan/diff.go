@@ -27,6 +27,7 @@ type differ struct {
 	created  map[string]bool // roles this plan creates
 	dropped  map[string]bool // roles this plan drops
 	actAs    map[string]string
+	unread   map[string]bool // settings set whose restriction the snapshot did not read
 }
 
 // Diff returns the plan that takes the database from snap to want.
@@ -76,6 +77,7 @@ func Diff(want *state.Database, snap *state.Snapshot, opts Options) *Plan {
 		Changes:  d.changes,
 		Problems: d.problems,
 		Outside:  d.outside,
+		unread:   state.SortedKeys(d.unread),
 	}
 	if opts.Additive { // the mode's name in the output, not a decision of the diff
 		p.Mode = "additive"

@@ -104,7 +104,17 @@ type Plan struct {
 	// leaves alone: the spec cannot say it, or says to leave it (additive
 	// mode, members managed elsewhere).
 	Outside []string `json:"outside_spec"`
+
+	// unread lists (lower case) the settings the plan sets whose
+	// restriction the snapshot left unread (SettingsUnread).
+	unread []string
 }
+
+// SettingsUnread lists (lower case) the settings the plan sets without
+// knowing whether the connected user may set them: the snapshot's
+// SettingRestricted was not read. Read them (catalog.RestrictedSettings)
+// and plan again to check them.
+func (p *Plan) SettingsUnread() []string { return p.unread }
 
 // Empty reports whether the plan changes nothing.
 func (p *Plan) Empty() bool { return len(p.Changes) == 0 }

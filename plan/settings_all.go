@@ -64,7 +64,17 @@ func (d *differ) settingChanges(role string, want, have map[string][]string, whe
 // checkSettable reports a setting only a superuser, or a role granted SET
 // on it, may set: apply would fail on it.
 func (d *differ) checkSettable(name, where string) {
-	if d.super() || !d.snap.Server.SettingRestricted[strings.ToLower(name)] {
+	if d.super() {
+		return
+	}
+	if d.snap.Server.SettingRestricted == nil {
+		if d.unread == nil {
+			d.unread = map[string]bool{}
+		}
+		d.unread[strings.ToLower(name)] = true
+		return
+	}
+	if !d.snap.Server.SettingRestricted[strings.ToLower(name)] {
 		return
 	}
 	d.problem("setting %s for %s: only a superuser may set %q, and %q is not one; on PostgreSQL 15+ a superuser can allow it (GRANT SET ON PARAMETER %s TO %s), or remove it from the spec",

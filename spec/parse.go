@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -129,7 +130,9 @@ func (es Errors) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+// The regular expressions below read the YAML library's errors: compiled
+// when a spec fails to parse, not at every start-up.
+var yamlLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`) })
 
 // yamlErrors turns the YAML library's errors into FieldErrors with lines.
 func yamlErrors(name string, err error) Errors {
@@ -143,7 +146,7 @@ func yamlErrors(name string, err error) Errors {
 	var out Errors
 	for _, m := range msgs {
 		fe := &FieldError{File: name, Msg: strings.TrimPrefix(m, "yaml: ")}
-		if sub := yamlLine.FindStringSubmatch(m); sub != nil {
+		if sub := yamlLine().FindStringSubmatch(m); sub != nil {
 			fe.Line, _ = strconv.Atoi(sub[1])
 			fe.Msg = friendlyYAML(sub[2])
 		}
@@ -162,15 +165,17 @@ var fieldHomes = map[string]string{
 }
 
 var (
-	duplicateKey = regexp.MustCompile(`^mapping key "(.*)" already defined at line (\d+)$`)
-	notMapping   = regexp.MustCompile(`^cannot unmarshal !!\w+( .*)? into spec\.Spec$`)
+	duplicateKey = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^mapping key "(.*)" already defined at line (\d+)$`)
+	})
+	notMapping = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^cannot unmarshal !!\w+( .*)? into spec\.Spec$`) })
 )
 
 func friendlyYAML(msg string) string {
-	if m := duplicateKey.FindStringSubmatch(msg); m != nil {
+	if m := duplicateKey().FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("%q is declared twice (first on line %s); a name may appear once", m[1], m[2])
 	}
-	if notMapping.MatchString(msg) {
+	if notMapping().MatchString(msg) {
 		return "the spec must be a mapping (keys such as database, schemas, roles)"
 	}
 	if strings.HasPrefix(msg, "field ") && strings.Contains(msg, " not found in type ") {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -25,7 +26,10 @@ var keywordRoleNames = map[string]bool{
 // membership that reaches one through other roles, or the admin itself.
 var adminRoles = state.AdminRoles
 
-var settingName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$`)
+// settingName is compiled when a spec names a setting, not at every start-up.
+var settingName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$`)
+})
 
 type validator struct {
 	errs Errors
@@ -364,7 +368,7 @@ func (v *validator) memberCycles() {
 }
 
 func (v *validator) setting(path []string, name string, val Setting) {
-	if !settingName.MatchString(name) {
+	if !settingName().MatchString(name) {
 		v.add(path, "%q is not a setting name", name)
 	}
 	if len(val) == 0 {

@@ -31,8 +31,10 @@ type Server struct {
 	ExtensionFixedSchema map[string]string
 	// SchemaExists lists which of the schemas extensions are to go in exist.
 	SchemaExists map[string]bool
-	// SettingRestricted lists (lower case) the settings of the spec that
-	// only a superuser, or a role granted SET on them, may set.
+	// SettingRestricted lists (lower case) the settings a plan sets that
+	// only a superuser, or a role granted SET on them, may set. nil: not
+	// read (inspection leaves it out, since most runs set no setting; the
+	// plan names the settings it sets and package apply reads just those).
 	SettingRestricted map[string]bool
 	// RDS: the server is Amazon RDS or Aurora (rds.extensions is set).
 	RDS bool
