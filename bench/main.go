@@ -58,7 +58,8 @@ type harness struct {
 	work        string
 	rows        []row
 	failures    []string
-	repeat      int
+	repeat      int // runs of each no-op step (median)
+	rounds      int // runs of each step that writes, floor and rolekeeper in turn (median)
 }
 
 func main() {
@@ -134,7 +135,10 @@ func run(bin, size, pgBin, psql, only, peer string, peerTimeout time.Duration) e
 		return err
 	}
 	defer os.RemoveAll(work)
-	h := &harness{bin: bin, psql: psql, peer: peer, peerTimeout: peerTimeout, sb: sb, px: px, work: work, repeat: 3}
+	h := &harness{bin: bin, psql: psql, peer: peer, peerTimeout: peerTimeout, sb: sb, px: px, work: work, repeat: 5, rounds: 3}
+	if size == "quick" {
+		h.repeat, h.rounds = 3, 1
+	}
 	fmt.Printf("rolekeeper bench (%s) on PostgreSQL %d, %s, %s, %d cores\n", size, sb.Major, time.Now().UTC().Format("2006-01-02 15:04 MST"), cpuModel(), numCPU())
 	if err := h.startup(); err != nil {
 		return err
@@ -167,87 +171,66 @@ func (h *harness) scenario(ctx context.Context, sc *scenario) error {
 	plan := &row{scenario: sc.name, step: "plan (no changes)"}
 	repair := &row{scenario: sc.name, step: fmt.Sprintf("drift repair (%g%%)", sc.drift*100)}
 
-	// The floor, from the starting state, then its drift repair.
-	if err := h.reset(ctx, sc.setup); err != nil {
-		return err
-	}
-	floor, err := h.runFloor(sc.floor)
-	if err != nil {
-		return fmt.Errorf("floor: %w", err)
-	}
-	first.floor = &floor
-	if sc.driftSQL != "" {
-		if err := h.super(ctx, sc.driftSQL); err != nil {
-			return err
-		}
-		df, err := h.runFloor(sc.driftFloor)
-		if err != nil {
-			return fmt.Errorf("drift floor: %w", err)
-		}
-		repair.floor = &df
-	}
-	if h.peer != "" {
-		// ldap2pg on the end state: its no-op and its check.
-		if err := h.peerSteps(ctx, sc, base, noop, plan); err != nil {
-			return err
-		}
-		// Then its repair of the same drift, and its first run from the
-		// starting state.
-		for _, step := range []struct {
-			before func() error
-			into   **measurement
-		}{
-			{func() error { return h.super(ctx, sc.driftSQL) }, &repair.peer},
-			{func() error { return h.reset(ctx, sc.setup) }, &first.peer},
-		} {
-			if step.into == &repair.peer && sc.driftSQL == "" {
-				continue
-			}
-			if err := step.before(); err != nil {
-				return err
-			}
-			m, err := h.runPeer(base, "--real")
-			if err != nil {
-				return err
-			}
-			*step.into = &m
-		}
-	}
-
-	// rolekeeper.
-	if err := h.reset(ctx, sc.setup); err != nil {
-		return err
-	}
+	// The steps that change the catalog (first apply, drift repair) run
+	// once a round, the floor's and rolekeeper's in turn, and keep the
+	// median: a single run of seconds moves by a fifth on shared cores
+	// (checkpoints, the other tenants). The no-op steps take their own
+	// median in the last round.
+	var floorFirst, floorRepair, rkFirst, rkRepair []measurement
 	secrets := filepath.Join(h.work, "secrets-"+strconv.Itoa(len(h.rows)))
 	args := []string{"-f", specFile, "--secrets-dir", secrets}
-	fm, err := h.runOnce(append([]string{"apply"}, args...))
-	if err != nil {
-		return err
-	}
-	first.rk = &fm
-	nm, err := h.runMedian(append([]string{"apply"}, args...))
-	if err != nil {
-		return err
-	}
-	noop.rk = &nm
-	if nm.c.Writes > 0 {
-		h.failures = append(h.failures, fmt.Sprintf("%s: the no-op apply sent %d writes", sc.name, nm.c.Writes))
-	}
-	if sc.name == "S" && nm.c.RoundTrips > 3 {
-		h.failures = append(h.failures, fmt.Sprintf("S: the no-op apply took %d round trips (at most 3)", nm.c.RoundTrips))
-	}
-	pm, err := h.runMedian(append([]string{"plan"}, args...))
-	if err != nil {
-		return err
-	}
-	plan.rk = &pm
-	h.rows = append(h.rows, *first, *noop, *plan)
-	if sc.roles > 3 {
-		if err := h.inspectSteps(sc, base, secrets); err != nil {
+	for round := 1; round <= h.rounds; round++ {
+		last := round == h.rounds
+		// The floor, from the starting state, then its drift repair.
+		if err := h.reset(ctx, sc.setup); err != nil {
 			return err
 		}
-	}
-	if sc.driftSQL != "" {
+		floor, err := h.runFloor(sc.floor)
+		if err != nil {
+			return fmt.Errorf("floor: %w", err)
+		}
+		floorFirst = append(floorFirst, floor)
+		if sc.driftSQL != "" {
+			if err := h.super(ctx, sc.driftSQL); err != nil {
+				return err
+			}
+			df, err := h.runFloor(sc.driftFloor)
+			if err != nil {
+				return fmt.Errorf("drift floor: %w", err)
+			}
+			floorRepair = append(floorRepair, df)
+		}
+		if last && h.peer != "" {
+			if err := h.peerScenario(ctx, sc, base, first, noop, plan, repair); err != nil {
+				return err
+			}
+		}
+
+		// rolekeeper.
+		if err := h.reset(ctx, sc.setup); err != nil {
+			return err
+		}
+		fm, err := h.runOnce(append([]string{"apply"}, args...))
+		if err != nil {
+			return err
+		}
+		rkFirst = append(rkFirst, fm)
+		if last {
+			f, m := median(floorFirst), median(rkFirst)
+			first.floor, first.rk = &f, &m
+			if err := h.noOpSteps(sc, args, noop, plan); err != nil {
+				return err
+			}
+			h.rows = append(h.rows, *first, *noop, *plan)
+			if sc.roles > 3 {
+				if err := h.inspectSteps(sc, base, secrets); err != nil {
+					return err
+				}
+			}
+		}
+		if sc.driftSQL == "" {
+			continue
+		}
 		if err := h.super(ctx, sc.driftSQL); err != nil {
 			return err
 		}
@@ -255,7 +238,12 @@ func (h *harness) scenario(ctx context.Context, sc *scenario) error {
 		if err != nil {
 			return err
 		}
-		repair.rk = &rm
+		rkRepair = append(rkRepair, rm)
+		if !last {
+			continue
+		}
+		f, m := median(floorRepair), median(rkRepair)
+		repair.floor, repair.rk = &f, &m
 		h.rows = append(h.rows, *repair)
 		after, err := h.runOnce(append([]string{"plan"}, args...))
 		if err != nil {
@@ -273,6 +261,57 @@ func (h *harness) scenario(ctx context.Context, sc *scenario) error {
 		}
 		h.rows = append(h.rows, row{scenario: sc.name, step: "no-op apply (after repair)", rk: &am})
 	}
+	return nil
+}
+
+// peerScenario measures ldap2pg on the floor's end state: its no-op and
+// its check, then its repair of the same drift, and its first run from
+// the starting state.
+func (h *harness) peerScenario(ctx context.Context, sc *scenario, base string, first, noop, plan, repair *row) error {
+	if err := h.peerSteps(ctx, sc, base, noop, plan); err != nil {
+		return err
+	}
+	for _, step := range []struct {
+		before func() error
+		into   **measurement
+	}{
+		{func() error { return h.super(ctx, sc.driftSQL) }, &repair.peer},
+		{func() error { return h.reset(ctx, sc.setup) }, &first.peer},
+	} {
+		if step.into == &repair.peer && sc.driftSQL == "" {
+			continue
+		}
+		if err := step.before(); err != nil {
+			return err
+		}
+		m, err := h.runPeer(base, "--real")
+		if err != nil {
+			return err
+		}
+		*step.into = &m
+	}
+	return nil
+}
+
+// noOpSteps measures rolekeeper's no-op apply and plan on the converged
+// database (medians).
+func (h *harness) noOpSteps(sc *scenario, args []string, noop, plan *row) error {
+	nm, err := h.runMedian(append([]string{"apply"}, args...))
+	if err != nil {
+		return err
+	}
+	noop.rk = &nm
+	if nm.c.Writes > 0 {
+		h.failures = append(h.failures, fmt.Sprintf("%s: the no-op apply sent %d writes", sc.name, nm.c.Writes))
+	}
+	if sc.name == "S" && nm.c.RoundTrips > 3 {
+		h.failures = append(h.failures, fmt.Sprintf("S: the no-op apply took %d round trips (at most 3)", nm.c.RoundTrips))
+	}
+	pm, err := h.runMedian(append([]string{"plan"}, args...))
+	if err != nil {
+		return err
+	}
+	plan.rk = &pm
 	return nil
 }
 
@@ -529,7 +568,7 @@ func (h *harness) print() {
 		}
 		fmt.Println(line)
 	}
-	fmt.Println("\nWall time of the whole process (median of 3 for no-op steps, of 21 for start-up); round trips count client Query and Sync messages after the connection is up; writes count statements that change the catalog. The floor is `psql -1 -f` of hand-written SQL (one statement per schema and privilege set, all grantees in each). ldap2pg runs as the superuser with the configuration in bench/peer.go; \">\" marks a run stopped at the time limit (-ldap2pg-timeout).")
+	fmt.Printf("\nWall time of the whole process (median of %d for no-op steps, of 21 for start-up; first apply and drift repair: median of %d rounds, the floor's and rolekeeper's runs in turn); round trips count client Query and Sync messages after the connection is up; writes count statements that change the catalog. The floor is `psql -1 -f` of hand-written SQL (one statement per schema and privilege set, all grantees in each). ldap2pg runs as the superuser with the configuration in bench/peer.go; \">\" marks a run stopped at the time limit (-ldap2pg-timeout).\n", h.repeat, h.rounds)
 }
 
 func wall(m *measurement) string {
