@@ -1,7 +1,8 @@
 // Package catalog reads a PostgreSQL database's roles, memberships,
 // settings and privileges into rolekeeper's state model. Inspection is one
 // round trip (a pgx batch of the queries in sql/), plus one more only when
-// some objects in a schema have a privilege that others lack.
+// some objects in a schema have a privilege that others lack, and one when
+// a plan sets a setting (RestrictedSettings).
 package catalog
 
 import (
