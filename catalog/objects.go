@@ -58,6 +58,7 @@ type objectReader struct {
 	groups map[kindKey][]*objectGroup
 	order  []kindKey
 	sets   map[setKey][]*objectGroup
+	filled map[kindKey]bool // kinds whose ObjectGrants are filled
 	ids    map[string]int32 // grantee as the ACL writes it ("" for PUBLIC) -> id, -1 when not of interest
 	names  []string         // id -> grantee name (PUBLIC for "")
 	// Scratch space by id, left zero between uses.
@@ -70,15 +71,27 @@ type objectReader struct {
 }
 
 func newObjectReader(keep func(string) bool) *objectReader {
-	return &objectReader{keep: keep, groups: map[kindKey][]*objectGroup{}, sets: map[setKey][]*objectGroup{}, ids: map[string]int32{}}
+	return &objectReader{keep: keep, groups: map[kindKey][]*objectGroup{}, sets: map[setKey][]*objectGroup{}, filled: map[kindKey]bool{}, ids: map[string]int32{}}
 }
 
 func (r *objectReader) scan(rows pgx.Rows, db *state.Database) error {
-	var schema, kind, owner, acl string
-	var names []string
+	var schema, kind, owner, acl, list string
 	var count int
-	_, err := pgx.ForEachRow(rows, []any{&schema, &kind, &owner, &acl, &count, &names}, func() error {
-		return r.add(schema, state.ObjectKind(kind), owner, acl, count, names)
+	_, err := pgx.ForEachRow(rows, []any{&schema, &kind, &owner, &acl, &count, &list}, func() error {
+		k := kindKey{schema, state.ObjectKind(kind)}
+		if r.filled[k] {
+			return fmt.Errorf("%s in %s: rows not ordered by schema and kind", kind, schema)
+		}
+		// The rows come ordered by schema and kind: the previous kind is
+		// complete, and is filled while the server runs the next query.
+		if n := len(r.order); n > 0 && r.order[n-1] != k {
+			r.fillKind(db, r.order[n-1])
+		}
+		names, err := splitArray(list)
+		if err != nil {
+			return fmt.Errorf("%s in %s: object names: %w", kind, schema, err)
+		}
+		return r.add(schema, k.kind, owner, acl, count, names)
 	})
 	if err != nil {
 		return fmt.Errorf("object privileges: %w", err)
@@ -196,16 +209,26 @@ func mix(x uint64) uint64 {
 	return x ^ x>>31
 }
 
-// finish fills each schema's ObjectGrants.
+// finish fills each schema's ObjectGrants that scan has not filled yet.
 func (r *objectReader) finish(db *state.Database) {
 	for _, k := range r.order {
-		sc := db.Schemas[k.schema]
-		if sc == nil {
-			continue
-		}
-		r.fill(sc.Objects[k.kind], r.groups[k], k.kind != state.Functions)
-		fillChains(sc.Objects[k.kind], r.groups[k])
+		r.fillKind(db, k)
 	}
+}
+
+// fillKind fills one schema's ObjectGrants of one kind, once all its rows
+// are read.
+func (r *objectReader) fillKind(db *state.Database, k kindKey) {
+	if r.filled[k] {
+		return
+	}
+	r.filled[k] = true
+	sc := db.Schemas[k.schema]
+	if sc == nil {
+		return
+	}
+	r.fill(sc.Objects[k.kind], r.groups[k], k.kind != state.Functions)
+	fillChains(sc.Objects[k.kind], r.groups[k])
 }
 
 // partialKey is a privilege a grantee holds on some objects only.
