@@ -49,7 +49,7 @@ type Scope struct {
 	// ExtensionSchemas are the schemas extensions are to be created in:
 	// whether each exists is read.
 	ExtensionSchemas []string
-	Dropping []string // roles the spec removes: what their DROP depends on is read
+	Dropping         []string // roles the spec removes: what their DROP depends on is read
 	// ReassignTo gives, aligned with Dropping, who receives each one's
 	// objects ("" for the connected user).
 	ReassignTo []string
@@ -338,43 +338,6 @@ func scanDatabaseSettings(rows pgx.Rows, db *state.Database) error {
 	})
 	if err != nil {
 		return fmt.Errorf("database settings: %w", err)
-	}
-	return nil
-}
-
-func scanSchemas(rows pgx.Rows, db *state.Database) error {
-	var name, owner, acl string
-	_, err := pgx.ForEachRow(rows, []any{&name, &owner, &acl}, func() error {
-		sc := state.NewSchema(name, owner)
-		db.Schemas[name] = sc
-		grants, err := aclGrants(acl, owner, "schema "+name)
-		sc.Privileges = grants
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("schemas: %w", err)
-	}
-	return nil
-}
-
-func scanDefaults(rows pgx.Rows, db *state.Database) error {
-	var creator, schema, objtype, acl string
-	_, err := pgx.ForEachRow(rows, []any{&creator, &schema, &objtype, &acl}, func() error {
-		sc := db.Schemas[schema]
-		if sc == nil {
-			return nil
-		}
-		kind := map[string]state.ObjectKind{"r": state.Tables, "S": state.Sequences, "f": state.Functions}[objtype]
-		grants, err := aclGrants(acl, "\x00", "default privileges in "+schema)
-		if err != nil {
-			return err
-		}
-		sc.DefaultGrants(creator, kind) // creates the creator's entry
-		sc.Defaults[creator][kind] = grants
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("default privileges: %w", err)
 	}
 	return nil
 }

@@ -247,3 +247,70 @@ func TestObjectNamesAsWritten(t *testing.T) {
 		t.Errorf("privileges: got %v, want %v", got, w)
 	}
 }
+
+// TestSchemasAndDefaultsReadPerSchema: schemas and default privileges are
+// read one row per identical ACL with the names of the schemas that have
+// it; each schema gets exactly its own privileges.
+func TestSchemasAndDefaultsReadPerSchema(t *testing.T) {
+	db := pgtest.Fresh(t)
+	db.Exec(t, `CREATE ROLE o; CREATE ROLE p; CREATE ROLE a; CREATE ROLE b;
+CREATE SCHEMA s1 AUTHORIZATION o; CREATE SCHEMA s2 AUTHORIZATION o; CREATE SCHEMA s3 AUTHORIZATION o;
+CREATE SCHEMA s4 AUTHORIZATION p; CREATE SCHEMA "we,ird ""s""" AUTHORIZATION o; CREATE SCHEMA bare AUTHORIZATION o;
+GRANT USAGE ON SCHEMA s1, s2, s4, "we,ird ""s""" TO a; GRANT USAGE, CREATE ON SCHEMA s3 TO a, b;
+ALTER DEFAULT PRIVILEGES FOR ROLE o IN SCHEMA s1, s2, "we,ird ""s""" GRANT SELECT ON TABLES TO a;
+ALTER DEFAULT PRIVILEGES FOR ROLE o IN SCHEMA s3 GRANT SELECT, INSERT ON TABLES TO a, b;
+ALTER DEFAULT PRIVILEGES FOR ROLE p IN SCHEMA s1, s4 GRANT SELECT ON TABLES TO a;
+ALTER DEFAULT PRIVILEGES FOR ROLE o IN SCHEMA s1, s2 GRANT USAGE ON SEQUENCES TO b`)
+	// The truth, one line per schema, creator, kind, grantee and privilege.
+	rows, _ := db.Super.Query(context.Background(), `
+select n.nspname::text || ' owner ' || pg_get_userbyid(n.nspowner) || ': ' || case when e.grantee = 0 then 'PUBLIC' else pg_get_userbyid(e.grantee)::text end || ' ' || e.privilege_type
+from pg_namespace n, aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) e
+where n.nspname !~ '^pg_' and n.nspname not in ('information_schema', 'public') and e.grantee <> n.nspowner
+union all
+select n.nspname::text || ' defaults of ' || pg_get_userbyid(d.defaclrole) || ' on ' || d.defaclobjtype::text || ': ' || pg_get_userbyid(e.grantee) || ' ' || e.privilege_type
+from pg_default_acl d join pg_namespace n on n.oid = d.defaclnamespace, aclexplode(d.defaclacl) e
+order by 1`)
+	want, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	conn, err := connect.Connect(ctx, connect.Options{DSN: db.DSN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	snap, err := catalog.Inspect(ctx, conn, catalog.Scope{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	letters := map[state.ObjectKind]string{state.Tables: "r", state.Sequences: "S", state.Functions: "f"}
+	var got []string
+	for name, sc := range snap.DB.Schemas {
+		if name == "public" {
+			continue
+		}
+		for grantee, privs := range sc.Privileges {
+			for _, p := range privs.Names() {
+				got = append(got, fmt.Sprintf("%s owner %s: %s %s", name, sc.Owner, grantee, p))
+			}
+		}
+		for creator, kinds := range sc.Defaults {
+			for kind, grants := range kinds {
+				for grantee, privs := range grants {
+					for _, p := range privs.Names() {
+						got = append(got, fmt.Sprintf("%s defaults of %s on %s: %s %s", name, creator, letters[kind], grantee, p))
+					}
+				}
+			}
+		}
+	}
+	sort.Strings(got)
+	sort.Strings(want)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("schemas and default privileges:\n got %q\nwant %q", got, want)
+	}
+	if len(want) < 15 {
+		t.Fatalf("the arranged privileges are missing: %q", want)
+	}
+}
