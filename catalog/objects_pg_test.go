@@ -43,9 +43,8 @@ where c.relnamespace = 's'::regnamespace and c.relkind in ('r', 'S') and e.grant
 	return sortedHoldings(out)
 }
 
-// inspected reads the same through catalog.Inspect: each object's
-// privileges from the full grants, the partial ones and the object names.
-func inspected(t *testing.T, db *pgtest.DB) ([]holding, map[state.ObjectKind][]string) {
+// inspect reads the whole catalog as rolekeeper's admin session does.
+func inspect(t *testing.T, db *pgtest.DB) *catalog.Snapshot {
 	t.Helper()
 	ctx := context.Background()
 	conn, err := connect.Connect(ctx, connect.Options{DSN: db.DSN})
@@ -57,6 +56,14 @@ func inspected(t *testing.T, db *pgtest.DB) ([]holding, map[state.ObjectKind][]s
 	if err != nil {
 		t.Fatal(err)
 	}
+	return snap
+}
+
+// inspected reads the same through catalog.Inspect: each object's
+// privileges from the full grants, the partial ones and the object names.
+func inspected(t *testing.T, db *pgtest.DB) ([]holding, map[state.ObjectKind][]string) {
+	t.Helper()
+	snap := inspect(t, db)
 	sc := snap.DB.Schemas["s"]
 	if sc == nil {
 		t.Fatal("schema s not inspected")
@@ -274,16 +281,7 @@ order by 1`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	conn, err := connect.Connect(ctx, connect.Options{DSN: db.DSN})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	snap, err := catalog.Inspect(ctx, conn, catalog.Scope{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	snap := inspect(t, db)
 	letters := map[state.ObjectKind]string{state.Tables: "r", state.Sequences: "S", state.Functions: "f"}
 	var got []string
 	for name, sc := range snap.DB.Schemas {
