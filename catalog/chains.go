@@ -29,7 +29,9 @@ func parseChains(items []string, owner string) (chains []chainEntry, only map[st
 		if err != nil || !strings.HasPrefix(rest, "=") {
 			return nil, nil, errACLEntry(item)
 		}
-		slash := strings.LastIndexByte(rest, '/')
+		// The privilege letters hold no slash: the first one ends them
+		// (the grantor's name may hold slashes of its own).
+		slash := strings.IndexByte(rest, '/')
 		if slash < 0 {
 			return nil, nil, errACLEntry(item)
 		}

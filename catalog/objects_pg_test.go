@@ -312,3 +312,29 @@ order by 1`)
 		t.Fatalf("the arranged privileges are missing: %q", want)
 	}
 }
+
+// TestGrantOptionsOfAnOwnerWithASlash: an ACL that holds a grant option
+// is read entry by entry with each grantor; an owner (grantor) whose name
+// holds a slash is still the owner, and a grantee's privileges are its
+// own letters, not letters of the grantor's name.
+func TestGrantOptionsOfAnOwnerWithASlash(t *testing.T) {
+	db := pgtest.Fresh(t)
+	db.Exec(t, `CREATE ROLE "o/sa"; CREATE ROLE a; CREATE ROLE "b/x"; CREATE SCHEMA s AUTHORIZATION "o/sa"; SET ROLE "o/sa";
+GRANT USAGE ON SCHEMA s TO a; CREATE TABLE s.t (id int); GRANT SELECT ON s.t TO a WITH GRANT OPTION; GRANT INSERT ON s.t TO "b/x"; SET ROLE a; GRANT SELECT ON s.t TO "b/x"; RESET ROLE`)
+	snap := inspect(t, db)
+	og := snap.DB.Schemas["s"].Objects[state.Tables]
+	var got []string
+	for _, c := range og.Chains {
+		got = append(got, fmt.Sprintf("%s from %s by owner %v: %v options %v on %v", c.Grantee, c.Grantor, c.ByOwner, c.Privileges, c.GrantOptions, c.Objects))
+	}
+	want := []string{
+		"a from o/sa by owner true: [SELECT] options [SELECT] on [t]",
+		"b/x from a by owner false: [SELECT] options [] on [t]",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("chains:\n got %q\nwant %q", got, want)
+	}
+	if p := og.Full["b/x"]; strings.Join(p.Names(), ",") != "INSERT" {
+		t.Errorf("b/x holds %v from the owner, want INSERT", p.Names())
+	}
+}

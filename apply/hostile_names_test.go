@@ -1,0 +1,118 @@
+package apply_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/rolekeeper/rolekeeper/internal/pgtest"
+)
+
+// hostileNames are names an ordinary user may give schemas, tables and
+// roles, each one that the text forms of arrays and ACLs quote or escape
+// (or must not): commas, quotes, backslashes, braces, spaces, NULL, '=',
+// '/', '*', newlines, unicode, case, and 63 bytes (multibyte at the end).
+var hostileNames = []string{
+	"a,b", `q"uote`, `back\slash`, "{br}ace", " lead", "trail ", "NULL", "null",
+	"eq=ual", "sl/ash", "st*ar", "new\nline", "Ünï", "Case", "case",
+	strings.Repeat("x", 61) + "é", // 63 bytes
+}
+
+// specJSON writes a spec (YAML is a superset of JSON, which quotes any
+// name exactly).
+func specJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestHostileNamesConverge: schemas, owners and grantees with every hostile
+// name, tables, views and sequences likewise named in them; apply, then
+// the plan is empty, each role holds exactly its access, and what inspect
+// writes back plans nothing either.
+func TestHostileNamesConverge(t *testing.T) {
+	db := pgtest.Fresh(t)
+	schemas := map[string]any{}
+	roles := map[string]any{}
+	for i, n := range hostileNames {
+		owner := "own " + n
+		if len(owner) > 63 {
+			owner = "o" + n[2:]
+		}
+		schemas[n] = map[string]any{"owner": owner}
+		roles[owner] = map[string]any{"login": true}
+		// Each hostile role reads its own schema and writes the next one.
+		next := hostileNames[(i+1)%len(hostileNames)]
+		roles["r "+n[:min(len(n), 60)]] = map[string]any{"login": true, "access": map[string]string{n: "readonly", next: "readwrite"}}
+	}
+	s := mustSpec(t, specJSON(t, map[string]any{"database": "app", "schemas": schemas, "roles": roles}))
+	doApply(t, db, s)
+	expectNoChanges(t, db, s)
+
+	// Objects with hostile names, made by each schema's owner after the
+	// apply (default privileges) and before it (existing objects: a second
+	// apply grants them).
+	var setup strings.Builder
+	for i, n := range hostileNames {
+		owner := "own " + n
+		if len(owner) > 63 {
+			owner = "o" + n[2:]
+		}
+		fmt.Fprintf(&setup, "SET ROLE %s;", pgx.Identifier{owner}.Sanitize())
+		for j := 0; j < 4; j++ {
+			obj := hostileNames[(i+j)%len(hostileNames)]
+			fmt.Fprintf(&setup, "CREATE TABLE %s (id int);", pgx.Identifier{n, obj}.Sanitize())
+			fmt.Fprintf(&setup, "CREATE SEQUENCE %s;", pgx.Identifier{n, "seq " + obj[:min(len(obj), 50)]}.Sanitize())
+			fmt.Fprintf(&setup, "CREATE VIEW %s AS SELECT 1 AS one;", pgx.Identifier{n, "view " + obj[:min(len(obj), 50)]}.Sanitize())
+		}
+		setup.WriteString("RESET ROLE;")
+	}
+	db.Exec(t, setup.String())
+	expectNoChanges(t, db, s)
+	// Drift on some objects: a revoke, a grant to PUBLIC, a grant with
+	// grant option; the apply repairs them and converges.
+	db.Exec(t, fmt.Sprintf(`REVOKE SELECT ON %s FROM %s; GRANT SELECT ON %s TO PUBLIC; GRANT SELECT ON %s TO %s WITH GRANT OPTION`,
+		pgx.Identifier{"a,b", "a,b"}.Sanitize(), pgx.Identifier{"r a,b"}.Sanitize(),
+		pgx.Identifier{`q"uote`, `q"uote`}.Sanitize(),
+		pgx.Identifier{"sl/ash", "sl/ash"}.Sanitize(), pgx.Identifier{"r st*ar"}.Sanitize()))
+	if p := doPlan(t, db, s); p.Empty() {
+		t.Fatal("the drift was not planned")
+	}
+	doApply(t, db, s)
+	expectNoChanges(t, db, s)
+
+	// Exactly the access: each role reads every relation of its schema and
+	// writes every table and view of the next (GRANT ON ALL TABLES takes views); nothing else.
+	for i, n := range hostileNames {
+		role := "r " + n[:min(len(n), 60)]
+		next := hostileNames[(i+1)%len(hostileNames)]
+		bad := db.Strings(t, `
+select c.relnamespace::regnamespace::text || '.' || c.relname || ' ' || p
+from pg_class c, unnest(array['SELECT', 'INSERT', 'UPDATE', 'DELETE']) p
+where c.relkind in ('r', 'v') and c.relnamespace::regnamespace::text not in ('pg_catalog', 'information_schema', 'pg_toast')
+  and has_table_privilege($1, c.oid, p) <> ((c.relnamespace = to_regnamespace(quote_ident($2)) and p = 'SELECT')
+      or (c.relnamespace = to_regnamespace(quote_ident($3))))
+  and c.relnamespace not in (select oid from pg_namespace where nspname = 'public')`, role, n, next)
+		if len(bad) > 0 {
+			t.Errorf("role %q: privileges off on %q", role, bad)
+		}
+	}
+
+	// inspect writes back what exists: planned against the same database,
+	// it changes nothing.
+	back, _ := inspectSpec(t, db)
+	if p := doPlan(t, db, back); !p.Empty() || len(p.Problems) > 0 {
+		t.Fatalf("the inspected spec plans changes:\n%s", planText(t, p))
+	}
+	for _, n := range hostileNames {
+		if _, ok := back.Schemas[n]; !ok {
+			t.Errorf("inspect lost schema %q", n)
+		}
+	}
+}
