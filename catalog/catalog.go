@@ -196,10 +196,11 @@ const SearchPath = "pg_catalog, pg_temp"
 // superuser. It runs only when a plan sets a setting: one round trip, on a
 // session whose catalog reads are guarded (Inspect ran first on it).
 func RestrictedSettings(ctx context.Context, conn *pgx.Conn, names []string) (map[string]bool, error) {
-	// has_parameter_privilege exists from PostgreSQL 15, which also
-	// restricts custom placeholders; before, only a superuser sets
-	// non-user settings and anyone sets placeholders.
-	known, placeholder := "true", "false"
+	// has_parameter_privilege exists from PostgreSQL 15; before, only a
+	// superuser sets non-user settings and custom placeholders (ALTER
+	// ROLE/DATABASE ... SET checks a placeholder's permission, not its
+	// context: it might turn out to be a superuser-only setting).
+	known, placeholder := "true", "true"
 	if major := ServerMajor(conn.PgConn()); major >= 15 {
 		known, placeholder = "not has_parameter_privilege(s.name, 'SET')", "not has_parameter_privilege(n, 'SET')"
 	}

@@ -338,3 +338,60 @@ GRANT USAGE ON SCHEMA s TO a; CREATE TABLE s.t (id int); GRANT SELECT ON s.t TO 
 		t.Errorf("b/x holds %v from the owner, want INSERT", p.Names())
 	}
 }
+
+// TestSchemasSharingOneACLWithHostileNames: many schemas whose names the
+// array text quotes or escapes share one owner, ACL and default
+// privileges; one of them differs in each. Every schema is read with its
+// own name and exactly its own privileges.
+func TestSchemasSharingOneACLWithHostileNames(t *testing.T) {
+	db := pgtest.Fresh(t)
+	names := []string{"a,b", `q"uote`, `back\slash`, "{br}ace", "}", "{", " lead", "trail ", "NULL", "null", `\`, `"`, ",",
+		"eq=ual", "sl/ash", "new\nline", "tab\there", "Ünï", "Case", "case", strings.Repeat("y", 61) + "é"}
+	var setup strings.Builder
+	setup.WriteString(`CREATE ROLE o; CREATE ROLE "g,""r"; CREATE ROLE "b\x";`)
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = pgx.Identifier{n}.Sanitize()
+		fmt.Fprintf(&setup, "CREATE SCHEMA %s AUTHORIZATION o;", quoted[i])
+	}
+	all := strings.Join(quoted, ", ")
+	odd := quoted[len(quoted)/2]
+	fmt.Fprintf(&setup, `GRANT USAGE ON SCHEMA %s TO "g,""r", PUBLIC; GRANT CREATE ON SCHEMA %s TO "b\x";
+ALTER DEFAULT PRIVILEGES FOR ROLE o IN SCHEMA %s GRANT SELECT ON TABLES TO "g,""r";
+ALTER DEFAULT PRIVILEGES FOR ROLE o IN SCHEMA %s GRANT INSERT ON TABLES TO "b\x";
+ALTER DEFAULT PRIVILEGES FOR ROLE o IN SCHEMA %s GRANT USAGE ON SEQUENCES TO PUBLIC`, all, odd, all, odd, all)
+	db.Exec(t, setup.String())
+	snap := inspect(t, db)
+	for i, n := range names {
+		sc := snap.DB.Schemas[n]
+		if sc == nil {
+			t.Errorf("schema %q not read", n)
+			continue
+		}
+		wantPrivs := map[string]string{"g,\"r": "USAGE", "PUBLIC": "USAGE"}
+		wantTables := map[string]string{"g,\"r": "SELECT"}
+		if quoted[i] == odd {
+			wantPrivs[`b\x`] = "CREATE"
+			wantTables[`b\x`] = "INSERT"
+		}
+		gotPrivs := map[string]string{}
+		for g, p := range sc.Privileges {
+			gotPrivs[g] = strings.Join(p.Names(), ",")
+		}
+		gotTables := map[string]string{}
+		for g, p := range sc.Defaults["o"][state.Tables] {
+			gotTables[g] = strings.Join(p.Names(), ",")
+		}
+		gotSeqs := map[string]string{}
+		for g, p := range sc.Defaults["o"][state.Sequences] {
+			gotSeqs[g] = strings.Join(p.Names(), ",")
+		}
+		if sc.Owner != "o" || !reflect.DeepEqual(gotPrivs, wantPrivs) || !reflect.DeepEqual(gotTables, wantTables) ||
+			!reflect.DeepEqual(gotSeqs, map[string]string{"PUBLIC": "USAGE"}) {
+			t.Errorf("schema %q: owner %q, privileges %q (want %q), defaults on tables %q (want %q), on sequences %q", n, sc.Owner, gotPrivs, wantPrivs, gotTables, wantTables, gotSeqs)
+		}
+	}
+	if got := len(snap.DB.Schemas); got != len(names)+1 { // and public
+		t.Errorf("%d schemas read, want %d", got, len(names)+1)
+	}
+}
