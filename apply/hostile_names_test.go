@@ -116,3 +116,43 @@ where c.relkind in ('r', 'v') and c.relnamespace::regnamespace::text not in ('pg
 		}
 	}
 }
+
+// TestPlanWithASettingIsPlannedTwiceAlike: a plan that sets a setting is
+// made a second time once the settings' restriction is read; every other
+// change is the same as in the plan of the spec without the setting.
+func TestPlanWithASettingIsPlannedTwiceAlike(t *testing.T) {
+	db := pgtest.Fresh(t)
+	base := exampleYAML(t)
+	doApply(t, db, mustSpec(t, base))
+	db.Exec(t, `REVOKE USAGE ON SCHEMA app FROM reporting; GRANT CREATE ON SCHEMA app TO reporting;
+SET ROLE migrator; CREATE TABLE app.t (id int); GRANT SELECT ON app.t TO PUBLIC; GRANT SELECT ON app.t TO app WITH GRANT OPTION; RESET ROLE;
+ALTER ROLE reporting CONNECTION LIMIT 9`)
+	without := planText(t, doPlan(t, db, mustSpec(t, base)))
+	with := doPlan(t, db, mustSpec(t, strings.Replace(base, "statement_timeout: 30s", "statement_timeout: 30s\n      work_mem: 8MB", 1)))
+	if len(with.Problems) > 0 {
+		t.Fatalf("problems: %q", with.Problems)
+	}
+	var rest []string
+	settings := 0
+	for _, line := range strings.Split(planText(t, with), "\n") {
+		if strings.Contains(line, "work_mem") {
+			settings++
+			continue
+		}
+		rest = append(rest, line)
+	}
+	if settings == 0 {
+		t.Fatalf("the setting is not planned:\n%s", planText(t, with))
+	}
+	if strings.Count(without, "\n") < 4 {
+		t.Fatalf("the drift is not planned:\n%s", without)
+	}
+	for _, line := range strings.Split(without, "\n") {
+		if strings.HasPrefix(line, "Plan: ") {
+			continue // the count of statements differs by the setting's
+		}
+		if !strings.Contains(strings.Join(rest, "\n"), line) {
+			t.Errorf("the plan with a setting lacks %q:\n%s", line, planText(t, with))
+		}
+	}
+}

@@ -395,3 +395,41 @@ ALTER DEFAULT PRIVILEGES FOR ROLE o IN SCHEMA %s GRANT USAGE ON SEQUENCES TO PUB
 		t.Errorf("%d schemas read, want %d", got, len(names)+1)
 	}
 }
+
+// TestObjectACLsNullAndSpelledOutAlike: a table never granted (a null ACL,
+// the default) and one whose grants were revoked back to the default (the
+// same ACL written out) are grouped apart on the server; each holds what
+// the default gives, with PUBLIC entries and views among them.
+func TestObjectACLsNullAndSpelledOutAlike(t *testing.T) {
+	db := pgtest.Fresh(t)
+	db.Exec(t, `CREATE ROLE o; CREATE ROLE a; CREATE SCHEMA s AUTHORIZATION o; SET ROLE o;
+CREATE TABLE s.never (id int); CREATE TABLE s.back (id int); GRANT SELECT ON s.back TO a; REVOKE SELECT ON s.back FROM a;
+CREATE TABLE s.pub (id int); GRANT SELECT ON s.pub TO PUBLIC; CREATE VIEW s.v AS SELECT 1 AS one; GRANT SELECT ON s.v TO PUBLIC, a;
+CREATE SEQUENCE s.q; CREATE SEQUENCE s.q2; GRANT USAGE ON s.q2 TO a; REVOKE USAGE ON s.q2 FROM a; RESET ROLE`)
+	if !db.Bool(t, "select relacl is null from pg_class where oid = 's.never'::regclass") || db.Bool(t, "select relacl is null from pg_class where oid = 's.back'::regclass") {
+		t.Fatal("the premise (one null ACL, one written out) does not hold")
+	}
+	rows, _ := db.Super.Query(context.Background(), `
+select case c.relkind when 'S' then 'sequences' else 'tables' end, c.relname::text,
+       case when e.grantee = 0 then 'PUBLIC' else pg_get_userbyid(e.grantee)::text end, e.privilege_type
+from pg_class c, aclexplode(coalesce(c.relacl, acldefault(case c.relkind when 'S' then 's'::"char" else 'r'::"char" end, c.relowner))) e
+where c.relnamespace = 's'::regnamespace and c.relkind in ('r', 'S', 'v') and e.grantee <> c.relowner`)
+	var want []holding
+	var h holding
+	if _, err := pgx.ForEachRow(rows, []any{&h.kind, &h.object, &h.grantee, &h.privilege}, func() error {
+		want = append(want, h)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, names := inspected(t, db)
+	if want = sortedHoldings(want); !reflect.DeepEqual(got, want) {
+		t.Errorf("privileges:\n got %v\nwant %v", got, want)
+	}
+	if w := []string{"back", "never", "pub", "v"}; !reflect.DeepEqual(names[state.Tables], w) {
+		t.Errorf("tables %q, want %q", names[state.Tables], w)
+	}
+	if w := []string{"q", "q2"}; !reflect.DeepEqual(names[state.Sequences], w) {
+		t.Errorf("sequences %q, want %q", names[state.Sequences], w)
+	}
+}
