@@ -156,3 +156,24 @@ ALTER ROLE reporting CONNECTION LIMIT 9`)
 		}
 	}
 }
+
+// TestARoleNamedPUBLICIsNotPublic: a role an outsider names "PUBLIC"
+// (upper case: PostgreSQL reserves only "public") is written unquoted in
+// ACLs, where PUBLIC itself has an empty name; its privileges are an
+// undeclared role's (left alone), and PUBLIC does not hold them.
+func TestARoleNamedPUBLICIsNotPublic(t *testing.T) {
+	db := pgtest.Fresh(t)
+	s := exampleSpec(t)
+	doApply(t, db, s)
+	db.Exec(t, `CREATE ROLE "PUBLIC"; GRANT USAGE ON SCHEMA app TO "PUBLIC"; GRANT CONNECT ON DATABASE app TO "PUBLIC";
+SET ROLE migrator; CREATE TABLE app.t (id int); GRANT SELECT ON app.t TO "PUBLIC"; RESET ROLE`)
+	p := doPlan(t, db, s)
+	if text := planText(t, p); !p.Empty() || strings.Contains(text, "from PUBLIC") {
+		t.Errorf("the plan takes the role \"PUBLIC\" for PUBLIC:\n%s", text)
+	}
+	doApply(t, db, s)
+	expectNoChanges(t, db, s)
+	if !db.Bool(t, `select has_table_privilege('PUBLIC', 'app.t', 'SELECT') and has_database_privilege('PUBLIC', 'app', 'CONNECT') and not has_table_privilege('reporting', 'app.t', 'INSERT')`) {
+		t.Error("the undeclared role \"PUBLIC\" lost its privilege")
+	}
+}

@@ -90,6 +90,9 @@ func parseACLInto(out []aclEntry, items []string) ([]aclEntry, error) {
 		if err != nil || !strings.HasPrefix(rest, "=") {
 			return nil, fmt.Errorf("cannot read ACL entry %q", item)
 		}
+		if rolePUBLIC(grantee) {
+			continue
+		}
 		var bits state.PrivSet
 		slash := len(rest)
 		for j := 1; j < len(rest); j++ {
@@ -153,6 +156,13 @@ func parseName(s string) (name, rest string, err error) {
 	}
 	return "", "", fmt.Errorf("unterminated quote in %q", s)
 }
+
+// rolePUBLIC reports whether an ACL's grantee is a role named "PUBLIC"
+// (PostgreSQL reserves only "public"; PUBLIC itself is written with an
+// empty name). Its privileges are left out: rolekeeper names PUBLIC so, a
+// spec cannot declare such a role, and read as PUBLIC's they would be
+// revoked from PUBLIC at every run and never converge.
+func rolePUBLIC(grantee string) bool { return grantee == "PUBLIC" }
 
 func publicName(grantee string) string {
 	if grantee == "" {

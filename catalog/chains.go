@@ -51,7 +51,7 @@ func parseChains(items []string, owner string) (chains []chainEntry, only map[st
 				options |= privBits[c]
 			}
 		}
-		if grantee == owner {
+		if grantee == owner || rolePUBLIC(grantee) {
 			continue
 		}
 		byOwner := grantor == owner

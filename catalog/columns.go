@@ -15,7 +15,7 @@ func scanColumnACLs(rows pgx.Rows, db *state.Database) error {
 	var g state.ColumnGrant
 	_, err := pgx.ForEachRow(rows, []any{&schema, &g.Table, &g.Owner, &g.Grantee, &g.Grantor, &g.Privilege, &g.Grantable, &g.Columns}, func() error {
 		sc := db.Schemas[schema]
-		if sc == nil {
+		if sc == nil || rolePUBLIC(g.Grantee) {
 			return nil
 		}
 		c := g
