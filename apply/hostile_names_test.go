@@ -177,3 +177,57 @@ SET ROLE migrator; CREATE TABLE app.t (id int); GRANT SELECT ON app.t TO "PUBLIC
 		t.Error("the undeclared role \"PUBLIC\" lost its privilege")
 	}
 }
+
+// TestGrantsOnHostileNamedObjectsConverge: grants on named tables and
+// sequences whose names the array text quotes reach exactly those objects,
+// and drift on them and on their look-alikes (case, spaces) is repaired.
+func TestGrantsOnHostileNamedObjectsConverge(t *testing.T) {
+	db := pgtest.Fresh(t)
+	base := map[string]any{"schemas": map[string]any{"app": map[string]string{"owner": "migrator"}},
+		"roles": map[string]any{"migrator": map[string]bool{"login": true}}}
+	doApply(t, db, mustSpec(t, specJSON(t, base)))
+	var setup strings.Builder
+	setup.WriteString("SET ROLE migrator;")
+	for _, n := range hostileNames {
+		fmt.Fprintf(&setup, "CREATE TABLE %s (id int); CREATE SEQUENCE %s;", pgx.Identifier{"app", n}.Sanitize(), pgx.Identifier{"app", "s" + n[:min(len(n), 60)]}.Sanitize())
+	}
+	setup.WriteString("RESET ROLE")
+	db.Exec(t, setup.String())
+	// Every other name is granted: "Case" but not "case", " lead" but not
+	// "trail ", "NULL" but not "null", and so on.
+	var tables, seqs []string
+	for i, n := range hostileNames {
+		if i%2 == 0 {
+			tables = append(tables, n)
+			seqs = append(seqs, "s"+n[:min(len(n), 60)])
+		}
+	}
+	later := `later, "one"`
+	base["roles"].(map[string]any)["auditor"] = map[string]any{"login": true, "grants": []any{
+		map[string]any{"schema": "app", "tables": append(tables, later), "privileges": []string{"SELECT"}},
+		map[string]any{"schema": "app", "sequences": seqs, "privileges": []string{"USAGE"}},
+	}}
+	s := mustSpec(t, specJSON(t, base))
+	check := func() {
+		t.Helper()
+		expectNoChanges(t, db, s)
+		bad := db.Strings(t, `
+select c.relname::text from pg_class c
+where c.relnamespace = 'app'::regnamespace and c.relkind in ('r', 'S')
+  and case c.relkind when 'r' then has_table_privilege('auditor', c.oid, 'SELECT') else has_sequence_privilege('auditor', c.oid, 'USAGE') end
+      <> (c.relname = any($1))`, append(append(tables, later), seqs...))
+		if len(bad) > 0 {
+			t.Errorf("auditor's privileges are off on %q", bad)
+		}
+	}
+	doApply(t, db, s)
+	check()
+	// Drift on look-alikes, and the table that did not exist appears.
+	db.Exec(t, fmt.Sprintf("GRANT SELECT ON %s, %s TO auditor; REVOKE SELECT ON %s FROM auditor; SET ROLE migrator; CREATE TABLE %s (id int); RESET ROLE",
+		pgx.Identifier{"app", "case"}.Sanitize(), pgx.Identifier{"app", "null"}.Sanitize(), pgx.Identifier{"app", "Case"}.Sanitize(), pgx.Identifier{"app", later}.Sanitize()))
+	if doPlan(t, db, s).Empty() {
+		t.Fatal("the drift is not planned")
+	}
+	doApply(t, db, s)
+	check()
+}
