@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/rolekeeper/rolekeeper/internal/pgtest"
+	"github.com/rolekeeper/rolekeeper/spec"
 )
 
 // hostileNames are names an ordinary user may give schemas, tables and
@@ -19,6 +20,18 @@ var hostileNames = []string{
 	"a,b", `q"uote`, `back\slash`, "{br}ace", " lead", "trail ", "NULL", "null",
 	"eq=ual", "sl/ash", "st*ar", "new\nline", "Ünï", "Case", "case",
 	strings.Repeat("x", 61) + "é", // 63 bytes
+}
+
+// inspectYAML runs what `rolekeeper inspect` does, writes the spec as
+// the command does (spec.Marshal) and reads it back.
+func inspectYAML(t *testing.T, db *pgtest.DB) *spec.Spec {
+	t.Helper()
+	s, _ := inspectSpec(t, db)
+	b, err := spec.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mustSpec(t, string(b))
 }
 
 // specJSON writes a spec (YAML is a superset of JSON, which quotes any
@@ -106,7 +119,7 @@ where c.relkind in ('r', 'v') and c.relnamespace::regnamespace::text not in ('pg
 
 	// inspect writes back what exists: planned against the same database,
 	// it changes nothing.
-	back, _ := inspectSpec(t, db)
+	back := inspectYAML(t, db)
 	if p := doPlan(t, db, back); !p.Empty() || len(p.Problems) > 0 {
 		t.Fatalf("the inspected spec plans changes:\n%s", planText(t, p))
 	}
@@ -230,4 +243,9 @@ where c.relnamespace = 'app'::regnamespace and c.relkind in ('r', 'S')
 	}
 	doApply(t, db, s)
 	check()
+	// inspect writes the named grants back: planned, they change nothing.
+	back := inspectYAML(t, db)
+	if p := doPlan(t, db, back); !p.Empty() || len(p.Problems) > 0 {
+		t.Fatalf("the inspected spec plans changes:\n%s", planText(t, p))
+	}
 }

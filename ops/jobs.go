@@ -141,6 +141,11 @@ func (s Session) Inspect(ctx context.Context) (*Inspection, error) {
 	return &Inspection{Spec: out, Notes: notes, Database: snap.Server.Database, ServerVersion: snap.Server.Version}, nil
 }
 
+// commentBreaks escapes what YAML reads as a line break (names in notes
+// may hold any: a column, table or role name), so that a note stays one
+// comment line and cannot write spec lines.
+var commentBreaks = strings.NewReplacer("\r", `\r`, "\n", `\n`, "\u0085", `\u0085`, "\u2028", `\u2028`, "\u2029", `\u2029`)
+
 // YAML renders the inspection as a commented spec file.
 func (i *Inspection) YAML() ([]byte, error) {
 	body, err := spec.Marshal(i.Spec)
@@ -155,7 +160,7 @@ func (i *Inspection) YAML() ([]byte, error) {
 	}
 	fmt.Fprintln(&out, "# Roles not listed (system roles, superusers, the connected user) are left alone.")
 	for _, n := range i.Notes {
-		fmt.Fprintf(&out, "# Note: %s.\n", n)
+		fmt.Fprintf(&out, "# Note: %s.\n", commentBreaks.Replace(n))
 	}
 	out.Write(body)
 	return out.Bytes(), nil
