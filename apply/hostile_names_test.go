@@ -249,3 +249,30 @@ where c.relnamespace = 'app'::regnamespace and c.relkind in ('r', 'S')
 		t.Fatalf("the inspected spec plans changes:\n%s", planText(t, p))
 	}
 }
+
+// TestPlanTextShowsControlCharactersEscaped: a table owner names a table
+// so that the plan, read on a terminal, in a log or an editor, would show
+// lines of the owner's choosing (a line break, a carriage return, an escape
+// sequence that erases a line, the Unicode line separator); the plan's
+// text shows them escaped, one change a line, and the statements still
+// name that table.
+func TestPlanTextShowsControlCharactersEscaped(t *testing.T) {
+	db := pgtest.Fresh(t)
+	s := exampleSpec(t)
+	doApply(t, db, s)
+	evil := "t\n+ grant nothing\r\x1b[2K\x1b[1A\u2028\u2029\u0085x"
+	db.Exec(t, fmt.Sprintf("SET ROLE migrator; CREATE TABLE %[1]s (id int); CREATE TABLE app.plain (id int); GRANT INSERT ON %[1]s TO reporting; RESET ROLE",
+		pgx.Identifier{"app", evil}.Sanitize()))
+	p := doPlan(t, db, s)
+	text := planText(t, p)
+	for _, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
+		if strings.ContainsAny(line, "\r\x1b\u2028\u2029\u0085") || strings.HasPrefix(line, "+ grant nothing") {
+			t.Errorf("the plan's text holds a control character or a forged line: %q", line)
+		}
+	}
+	doApply(t, db, s)
+	expectNoChanges(t, db, s)
+	if db.Bool(t, "select has_table_privilege('reporting', $1::regclass, 'INSERT')", pgx.Identifier{"app", evil}.Sanitize()) {
+		t.Error("the revoke on the table missed it")
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/rolekeeper/rolekeeper/internal/pgtest"
 	"github.com/rolekeeper/rolekeeper/spec"
 )
@@ -19,7 +21,7 @@ func TestInspectNotesCannotWriteSpecLines(t *testing.T) {
 	applySpec(t, sess, "base.yaml", []byte("schemas: {app: {owner: migrator}}\nroles:\n  migrator: {login: true}\n  app: {login: true, access: {app: readonly}}\n"))
 	for i, brk := range []string{"\n", "\r", "\u2028", "\u0085"} {
 		col := `x` + brk + `roles: {evil` + string(rune('a'+i)) + `: {login: true, access: {app: owner}}}` + brk + `#`
-		db.Exec(t, `SET ROLE migrator; CREATE TABLE app.t`+string(rune('a'+i))+` (`+quoteIdent(col)+` int); GRANT SELECT (`+quoteIdent(col)+`) ON app.t`+string(rune('a'+i))+` TO app; RESET ROLE`)
+		db.Exec(t, `SET ROLE migrator; CREATE TABLE app.t`+string(rune('a'+i))+` (`+pgx.Identifier{col}.Sanitize()+` int); GRANT SELECT (`+pgx.Identifier{col}.Sanitize()+`) ON app.t`+string(rune('a'+i))+` TO app; RESET ROLE`)
 	}
 	in, err := sess.Inspect(context.Background())
 	if err != nil {
@@ -42,5 +44,3 @@ func TestInspectNotesCannotWriteSpecLines(t *testing.T) {
 		}
 	}
 }
-
-func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
