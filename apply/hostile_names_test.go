@@ -276,3 +276,33 @@ func TestPlanTextShowsControlCharactersEscaped(t *testing.T) {
 		t.Error("the revoke on the table missed it")
 	}
 }
+
+// TestInspectYAMLOfYAMLSpecialNames: schema and role names that YAML reads
+// as something else unless quoted (null, booleans, anchors, tags,
+// comments, indicators) come back from inspect's YAML as they are.
+func TestInspectYAMLOfYAMLSpecialNames(t *testing.T) {
+	db := pgtest.Fresh(t)
+	special := []string{"~", "yes", "No", "true", "0x1F", "1e3", "#hash", "- dash", "? q", ": colon", "a: b", "a #b",
+		"&anchor", "*alias", "!tag", "%pct", "@at", "`tick", "|bar", ">gt", "'sq'", "[sq]", "<<"}
+	schemas := map[string]any{}
+	roles := map[string]any{"owner": map[string]bool{"login": true}}
+	for _, n := range special {
+		schemas[n] = map[string]string{"owner": "owner"}
+		roles["r"+n] = map[string]any{"login": true, "access": map[string]string{n: "readonly"}}
+	}
+	s := mustSpec(t, specJSON(t, map[string]any{"schemas": schemas, "roles": roles}))
+	doApply(t, db, s)
+	expectNoChanges(t, db, s)
+	back := inspectYAML(t, db)
+	for _, n := range special {
+		if _, ok := back.Schemas[n]; !ok {
+			t.Errorf("inspect's YAML lost schema %q", n)
+		}
+		if _, ok := back.Roles["r"+n]; !ok {
+			t.Errorf("inspect's YAML lost role %q", "r"+n)
+		}
+	}
+	if p := doPlan(t, db, back); !p.Empty() || len(p.Problems) > 0 {
+		t.Fatalf("the inspected spec plans changes:\n%s", planText(t, p))
+	}
+}
