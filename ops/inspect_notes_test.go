@@ -44,3 +44,21 @@ func TestInspectNotesCannotWriteSpecLines(t *testing.T) {
 		}
 	}
 }
+
+// TestInspectOfARoleNamedPUBLIC: a role an outsider names "PUBLIC" cannot
+// be declared (the name is PUBLIC's to a spec); inspect's spec parses back
+// and plans nothing, and a note says the role is left out.
+func TestInspectOfARoleNamedPUBLIC(t *testing.T) {
+	db := pgtest.Fresh(t)
+	sess := session(t, db)
+	applySpec(t, sess, "base.yaml", []byte("schemas: {app: {owner: migrator}}\nroles:\n  migrator: {login: true}\n"))
+	db.Exec(t, `CREATE ROLE "PUBLIC" LOGIN; GRANT USAGE ON SCHEMA app TO "PUBLIC"; GRANT CONNECT ON DATABASE app TO "PUBLIC"`)
+	assertRoundTrip(t, sess, "public-role")
+	in, err := sess.Inspect(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(in.Notes, "\n"), `"PUBLIC"`) {
+		t.Errorf("no note names the role \"PUBLIC\": %q", in.Notes)
+	}
+}

@@ -36,6 +36,12 @@ func FromState(db *state.Database, skip func(string) bool) (*Spec, []string) {
 		if skip(name) {
 			continue
 		}
+		if keywordRoleNames[strings.ToLower(name)] {
+			// Created quoted ("PUBLIC", "None"): a spec names PUBLIC and
+			// the keywords so, and cannot declare it.
+			notes = append(notes, fmt.Sprintf("role %q is left out: a spec cannot declare a role of that name (PostgreSQL's grammar gives it a meaning of its own); rolekeeper leaves it alone", name))
+			continue
+		}
 		out := &Role{CreateDB: r.CreateDB, CreateRole: r.CreateRole, BypassRLS: r.BypassRLS, Replication: r.Replication}
 		login := r.Login
 		if _, iam := r.MemberOf[state.IAMRole]; iam && r.Login {
