@@ -194,6 +194,9 @@ func (h *harness) scenario(ctx context.Context, sc *scenario) error {
 			if err := h.super(ctx, sc.driftSQL); err != nil {
 				return err
 			}
+			if err := h.settle(ctx); err != nil {
+				return err
+			}
 			df, err := h.runFloor(sc.driftFloor)
 			if err != nil {
 				return fmt.Errorf("drift floor: %w", err)
@@ -232,6 +235,9 @@ func (h *harness) scenario(ctx context.Context, sc *scenario) error {
 			continue
 		}
 		if err := h.super(ctx, sc.driftSQL); err != nil {
+			return err
+		}
+		if err := h.settle(ctx); err != nil {
 			return err
 		}
 		rm, err := h.runOnce(append([]string{"apply"}, args...))
@@ -282,6 +288,9 @@ func (h *harness) peerScenario(ctx context.Context, sc *scenario, base string, f
 			continue
 		}
 		if err := step.before(); err != nil {
+			return err
+		}
+		if err := h.settle(ctx); err != nil {
 			return err
 		}
 		m, err := h.runPeer(base, "--real")
@@ -469,10 +478,34 @@ func (h *harness) reset(ctx context.Context, setup string) error {
 			return err
 		}
 	}
+	// The cluster-wide catalogs keep the dead rows of every earlier run's
+	// roles and grants (a database's own catalogs go with it): vacuum them,
+	// so that each run starts on the same catalogs.
+	if _, err := conn.Exec(ctx, "VACUUM pg_catalog.pg_authid, pg_catalog.pg_auth_members, pg_catalog.pg_shdepend, pg_catalog.pg_db_role_setting, pg_catalog.pg_database"); err != nil {
+		return err
+	}
 	if err := h.sb.CreateDatabase(ctx, "app"); err != nil {
 		return err
 	}
-	return h.super(ctx, setup)
+	if err := h.super(ctx, setup); err != nil {
+		return err
+	}
+	return h.settle(ctx)
+}
+
+// settle writes the changes so far out of the server's buffers before a
+// measured run (a checkpoint), so that no run pays for the one before:
+// an L first apply writes hundreds of megabytes of WAL, and a checkpoint
+// that fell inside one side's run and not the other's moved the ratio by
+// a tenth.
+func (h *harness) settle(ctx context.Context) error {
+	conn, err := pgx.Connect(ctx, h.sb.SuperDSN("postgres"))
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, "CHECKPOINT")
+	return err
 }
 
 func (h *harness) super(ctx context.Context, sql string) error {
