@@ -270,6 +270,14 @@ func (h *harness) scenario(ctx context.Context, sc *scenario) error {
 	return nil
 }
 
+// rounds says how the steps that write were measured.
+func rounds(n int) string {
+	if n == 1 {
+		return "one run each"
+	}
+	return fmt.Sprintf("median of %d rounds", n)
+}
+
 // peerScenario measures ldap2pg on the floor's end state: its no-op and
 // its check, then its repair of the same drift, and its first run from
 // the starting state.
@@ -601,7 +609,7 @@ func (h *harness) print() {
 		}
 		fmt.Println(line)
 	}
-	fmt.Printf("\nWall time of the whole process (median of %d for no-op steps, of 21 for start-up; first apply and drift repair: median of %d rounds, the floor's and rolekeeper's runs in turn); round trips count client Query and Sync messages after the connection is up; writes count statements that change the catalog. The floor is `psql -1 -f` of hand-written SQL (one statement per schema and privilege set, all grantees in each). ldap2pg runs as the superuser with the configuration in bench/peer.go; \">\" marks a run stopped at the time limit (-ldap2pg-timeout).\n", h.repeat, h.rounds)
+	fmt.Printf("\nWall time of the whole process (median of %d for no-op steps, of 21 for start-up; first apply and drift repair: %s, the floor's and rolekeeper's runs in turn, each after a checkpoint); round trips count client Query and Sync messages after the connection is up; writes count statements that change the catalog. The floor is `psql -1 -f` of hand-written SQL (one statement per schema and privilege set, all grantees in each). ldap2pg runs as the superuser with the configuration in bench/peer.go; \">\" marks a run stopped at the time limit (-ldap2pg-timeout).\n", h.repeat, rounds(h.rounds))
 }
 
 func wall(m *measurement) string {
