@@ -3,13 +3,11 @@ package lambda_test
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/jackc/pgx/v5"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/rolekeeper/rolekeeper/internal/awstest"
 	"github.com/rolekeeper/rolekeeper/internal/pgtest"
@@ -40,15 +38,7 @@ func TestSeveralDatabasesInTheHandler(t *testing.T) {
 	var logs strings.Builder
 	h := &lambda.Handler{Getenv: func(k string) string { return env[k] }, Out: &logs,
 		AWS: func(context.Context) (awssdk.Config, error) { return aws.Config(), nil }}
-	src, err := os.ReadFile("../examples/several-databases.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var v any
-	if err := yaml.Unmarshal(src, &v); err != nil {
-		t.Fatal(err)
-	}
-	cfg, _ := json.Marshal(v)
+	cfg := exampleFileJSON(t, "several-databases.yaml")
 	invoke := func(event string) (map[string]any, error) {
 		t.Helper()
 		out, err := h.Invoke(ctx, []byte(event))
@@ -72,14 +62,14 @@ func TestSeveralDatabasesInTheHandler(t *testing.T) {
 		return out
 	}
 
-	out, err := invoke(`{"action": "plan", "config": ` + string(cfg) + `}`)
+	out, err := invoke(`{"action": "plan", "config": ` + cfg + `}`)
 	if err != nil || out["changed"] != true || len(out["cluster_changes"].([]any)) == 0 {
 		t.Fatalf("plan: %v %v", err, out)
 	}
 	if s := sections(out); len(s) != 2 || s[0].Database != "app" || s[1].Database != "reporting" || !s[1].Changed {
 		t.Fatalf("plan sections: %+v", s)
 	}
-	if _, err := invoke(`{"action": "plan", "save_plan": true, "config": ` + string(cfg) + `}`); err == nil || !strings.Contains(err.Error(), "a saved plan covers one database") {
+	if _, err := invoke(`{"action": "plan", "save_plan": true, "config": ` + cfg + `}`); err == nil || !strings.Contains(err.Error(), "a saved plan covers one database") {
 		t.Fatalf("save_plan: %v", err)
 	}
 
@@ -93,14 +83,14 @@ func TestSeveralDatabasesInTheHandler(t *testing.T) {
 		CREATE EVENT TRIGGER refuse_schemas ON ddl_command_start WHEN TAG IN ('CREATE SCHEMA') EXECUTE FUNCTION refuse()`); err != nil {
 		t.Fatal(err)
 	}
-	_, err = invoke(`{"action": "apply", "config": ` + string(cfg) + `}`)
+	_, err = invoke(`{"action": "apply", "config": ` + cfg + `}`)
 	if err == nil || !strings.Contains(err.Error(), `apply stopped at database "reporting"`) || !strings.Contains(err.Error(), `"app" committed and stays so; "reporting" failed and was rolled back`) {
 		t.Fatalf("apply with the second database failing: %v", err)
 	}
 	if _, err := super.Exec(ctx, `DROP EVENT TRIGGER refuse_schemas`); err != nil {
 		t.Fatal(err)
 	}
-	out, err = invoke(`{"action": "apply", "config": ` + string(cfg) + `}`)
+	out, err = invoke(`{"action": "apply", "config": ` + cfg + `}`)
 	if err != nil || out["applied"] != true {
 		t.Fatalf("apply: %v %v", err, out)
 	}
@@ -108,7 +98,7 @@ func TestSeveralDatabasesInTheHandler(t *testing.T) {
 		t.Fatalf("apply outcomes: %+v", s)
 	}
 	logs.Reset()
-	out, err = invoke(`{"action": "plan", "metrics": true, "config": ` + string(cfg) + `}`)
+	out, err = invoke(`{"action": "plan", "metrics": true, "config": ` + cfg + `}`)
 	if err != nil || out["changed"] != false {
 		t.Fatalf("plan after apply: %v %v", err, out)
 	}
@@ -118,7 +108,7 @@ func TestSeveralDatabasesInTheHandler(t *testing.T) {
 			t.Fatalf("no drift metrics for %s:\n%s", db, logs.String())
 		}
 	}
-	if out, err = invoke(`{"action": "check", "config": ` + string(cfg) + `}`); err != nil || len(out["databases"].([]any)) != 2 {
+	if out, err = invoke(`{"action": "check", "config": ` + cfg + `}`); err != nil || len(out["databases"].([]any)) != 2 {
 		t.Fatalf("check: %v %v", err, out)
 	}
 	out, err = invoke(`{"action": "inspect", "databases": ["app", "reporting"]}`)

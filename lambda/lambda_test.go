@@ -17,7 +17,13 @@ import (
 // exampleJSON is examples/app.yaml as the JSON an event carries.
 func exampleJSON(t *testing.T) string {
 	t.Helper()
-	b, err := os.ReadFile("../examples/app.yaml")
+	return exampleFileJSON(t, "app.yaml")
+}
+
+// exampleFileJSON is examples/name as the JSON an event carries.
+func exampleFileJSON(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile("../examples/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}

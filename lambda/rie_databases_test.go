@@ -3,11 +3,8 @@ package lambda_test
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
-
-	"go.yaml.in/yaml/v3"
 
 	"github.com/rolekeeper/rolekeeper/internal/awstest"
 	"github.com/rolekeeper/rolekeeper/internal/pgtest"
@@ -27,15 +24,7 @@ func TestSeveralDatabasesUnderTheEmulator(t *testing.T) {
 	}
 	aws := awstest.New(t)
 	fn := startFunction(t, rdsEnv(t, aws))
-	src, err := os.ReadFile("../examples/several-databases.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var v any
-	if err := yaml.Unmarshal(src, &v); err != nil {
-		t.Fatal(err)
-	}
-	cfg, _ := json.Marshal(v)
+	cfg := exampleFileJSON(t, "several-databases.yaml")
 	var responses strings.Builder
 	invoke := func(event string) map[string]any {
 		t.Helper()
@@ -57,20 +46,20 @@ func TestSeveralDatabasesUnderTheEmulator(t *testing.T) {
 		return m
 	}
 
-	out := invoke(`{"action": "plan", "config": ` + string(cfg) + `}`)
+	out := invoke(`{"action": "plan", "config": ` + cfg + `}`)
 	if out["changed"] != true || len(outcomes(out)) != 2 {
 		t.Fatalf("plan: %v", out)
 	}
-	out = invoke(`{"action": "apply", "config": ` + string(cfg) + `}`)
+	out = invoke(`{"action": "apply", "config": ` + cfg + `}`)
 	if got := outcomes(out); out["applied"] != true || got["app"] != "applied" || got["reporting"] != "applied" {
 		t.Fatalf("apply: %v", out)
 	}
-	if out = invoke(`{"action": "plan", "config": ` + string(cfg) + `}`); out["changed"] != false {
+	if out = invoke(`{"action": "plan", "config": ` + cfg + `}`); out["changed"] != false {
 		t.Fatalf("plan after apply: %v", out)
 	}
 	// check: each database's report, and the totals under the names the
 	// one-database response uses.
-	out = invoke(`{"action": "check", "config": ` + string(cfg) + `}`)
+	out = invoke(`{"action": "check", "config": ` + cfg + `}`)
 	var reports []struct{ Passed, Failed, Skipped float64 }
 	b, _ := json.Marshal(out["databases"])
 	json.Unmarshal(b, &reports)
