@@ -10,6 +10,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -120,11 +121,7 @@ func Inspect(ctx context.Context, conn *pgx.Conn, scope Scope) (*Snapshot, error
 	b.Queue(query("schemas"), schemas).Query(func(rows pgx.Rows) error { return scanSchemas(rows, db) })
 	objects := newObjectReader(keep)
 	b.Queue(query("objects"), schemas).Query(func(rows pgx.Rows) error { return objects.scan(rows, db) })
-	var grantees any
-	if scope.Grantees != nil {
-		grantees = scope.Grantees
-	}
-	b.Queue(query("column_acls"), schemas, grantees).Query(func(rows pgx.Rows) error { return scanColumnACLs(rows, db) })
+	b.Queue(query("column_acls"), schemas).Query(func(rows pgx.Rows) error { return columnReader{keep}.scan(rows, db) })
 	b.Queue(query("defaults"), schemas).Query(func(rows pgx.Rows) error { return scanDefaults(rows, snap.DB) })
 	b.Queue(query("global_defaults")).Query(func(rows pgx.Rows) error { return scanGlobalDefaults(rows, snap.DB, keep) })
 	// Installed extensions matter only when the spec names some (nil:
@@ -272,6 +269,7 @@ func scanMemberships(rows pgx.Rows, snap *Snapshot) error {
 	var grantors []string
 	_, err := pgx.ForEachRow(rows, []any{&role, &member, &admin, &grantors, &adminOnly}, func() error {
 		if m := snap.Roles[member]; m != nil {
+			sort.Strings(grantors)
 			m.MemberOf[role] = state.Membership{Admin: admin, Grantors: grantors, AdminOnly: adminOnly}
 			if role == state.IAMRole {
 				m.Auth = state.AuthIAM

@@ -1,30 +1,150 @@
 package catalog
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/rolekeeper/rolekeeper/state"
 )
 
-// scanColumnACLs reads column privileges into the schemas read before
-// (query column_acls).
-func scanColumnACLs(rows pgx.Rows, db *state.Database) error {
-	var schema string
-	var g state.ColumnGrant
-	_, err := pgx.ForEachRow(rows, []any{&schema, &g.Table, &g.Owner, &g.Grantee, &g.Grantor, &g.Privilege, &g.Grantable, &g.Columns}, func() error {
-		sc := db.Schemas[schema]
-		if sc == nil || rolePUBLIC(g.Grantee) {
+// columnReader reads column privileges (query column_acls: one row per
+// column with an ACL of its own) into the schemas read before: each ACL
+// entry is parsed here, the entries of grantees out of scope dropped, and
+// the rest grouped into one state.ColumnGrant per table, grantee, grantor,
+// privilege and grant option, with its columns in column order. The
+// grants of a schema come sorted by table, grantee (PUBLIC first),
+// grantor, privilege and grant option, in byte order.
+type columnReader struct {
+	keep func(string) bool // grantees of interest, and "" (PUBLIC)
+}
+
+// columnKey is one ColumnGrant being gathered.
+type columnKey struct {
+	schema, table, grantee, grantor, privilege string
+	grantable                                  bool
+}
+
+type attnumName struct {
+	num  int
+	name string
+}
+
+func (r columnReader) scan(rows pgx.Rows, db *state.Database) error {
+	var schema, table, owner, column, acl string
+	var attnum int
+	owners := map[columnKey]string{}
+	cols := map[columnKey][]attnumName{}
+	var items []string
+	_, err := pgx.ForEachRow(rows, []any{&schema, &table, &owner, &attnum, &column, &acl}, func() error {
+		if db.Schemas[schema] == nil {
 			return nil
 		}
-		c := g
-		c.Grantee = publicName(c.Grantee)
-		sc.Columns = append(sc.Columns, &c)
+		var err error
+		if items, err = splitArrayInto(items, acl); err != nil {
+			return fmt.Errorf("column %s of %s.%s: %w", column, schema, table, err)
+		}
+		for _, item := range items {
+			e, err := parseColumnEntry(item)
+			if err != nil {
+				return fmt.Errorf("column %s of %s.%s: %w", column, schema, table, err)
+			}
+			if rolePUBLIC(e.grantee) {
+				continue
+			}
+			// The grantees of interest and PUBLIC, and what those
+			// grantees passed on with a grant option (revoking theirs
+			// would cascade to it).
+			if !r.keep(e.grantee) && (e.grantor == owner || !r.keep(e.grantor)) {
+				continue
+			}
+			for i := range len(state.PrivLetters) {
+				bit := state.PrivSet(1) << i
+				if e.privs&bit == 0 {
+					continue
+				}
+				k := columnKey{schema, table, e.grantee, e.grantor, state.PrivNames[i], e.options&bit != 0}
+				owners[k] = owner
+				cols[k] = append(cols[k], attnumName{attnum, column})
+			}
+		}
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("column privileges: %w", err)
 	}
+	keys := make([]columnKey, 0, len(cols))
+	for k := range cols {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b columnKey) int {
+		return cmp.Or(strings.Compare(a.schema, b.schema), strings.Compare(a.table, b.table),
+			strings.Compare(a.grantee, b.grantee), strings.Compare(a.grantor, b.grantor),
+			strings.Compare(a.privilege, b.privilege), boolCompare(a.grantable, b.grantable))
+	})
+	for _, k := range keys {
+		c := cols[k]
+		slices.SortFunc(c, func(a, b attnumName) int { return cmp.Compare(a.num, b.num) })
+		names := make([]string, len(c))
+		for i, x := range c {
+			names[i] = x.name
+		}
+		sc := db.Schemas[k.schema]
+		sc.Columns = append(sc.Columns, &state.ColumnGrant{Table: k.table, Owner: owners[k], Grantee: publicName(k.grantee),
+			Grantor: k.grantor, Privilege: k.privilege, Grantable: k.grantable, Columns: names})
+	}
 	return nil
+}
+
+func boolCompare(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case !a:
+		return -1
+	}
+	return 1
+}
+
+// columnEntry is one entry of a column's ACL ("" grantee: PUBLIC).
+type columnEntry struct {
+	grantee, grantor string
+	privs, options   state.PrivSet
+}
+
+// parseColumnEntry reads grantee=privileges/grantor, each privilege a
+// letter followed by * when held with grant option, the names as
+// PostgreSQL writes them (double-quoted when they hold anything but
+// letters, digits and underscores).
+func parseColumnEntry(item string) (columnEntry, error) {
+	grantee, rest, err := parseName(item)
+	if err != nil || !strings.HasPrefix(rest, "=") {
+		return columnEntry{}, errACLEntry(item)
+	}
+	// The privilege letters hold no slash: the first one ends them (the
+	// grantor's name may hold slashes of its own).
+	slash := strings.IndexByte(rest, '/')
+	if slash < 0 {
+		return columnEntry{}, errACLEntry(item)
+	}
+	grantor, tail, err := parseName(rest[slash+1:] + "=")
+	if err != nil || tail != "=" {
+		return columnEntry{}, errACLEntry(item)
+	}
+	e := columnEntry{grantee: grantee, grantor: grantor}
+	letters := rest[1:slash]
+	for i := 0; i < len(letters); i++ {
+		c := letters[i]
+		if c >= 128 {
+			continue
+		}
+		e.privs |= privBits[c] // '*' and letters unknown here have no bit
+		if i+1 < len(letters) && letters[i+1] == '*' {
+			e.options |= privBits[c]
+		}
+	}
+	return e, nil
 }

@@ -44,7 +44,10 @@ where c.relnamespace = 's'::regnamespace and c.relkind in ('r', 'S', 'v') and e.
 }
 
 // inspect reads the whole catalog as rolekeeper's admin session does.
-func inspect(t *testing.T, db *pgtest.DB) *catalog.Snapshot {
+func inspect(t *testing.T, db *pgtest.DB) *catalog.Snapshot { return inspectScope(t, db, catalog.Scope{}) }
+
+// inspectScope reads what scope names, as rolekeeper's admin session does.
+func inspectScope(t *testing.T, db *pgtest.DB, scope catalog.Scope) *catalog.Snapshot {
 	t.Helper()
 	ctx := context.Background()
 	conn, err := connect.Connect(ctx, connect.Options{DSN: db.DSN})
@@ -52,7 +55,7 @@ func inspect(t *testing.T, db *pgtest.DB) *catalog.Snapshot {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	snap, err := catalog.Inspect(ctx, conn, catalog.Scope{})
+	snap, err := catalog.Inspect(ctx, conn, scope)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -65,10 +65,12 @@ func main() {
 		awslambda.Start(&lambda.Handler{})
 		return
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+	// The signal handling is not stopped before the exit: stopping it
+	// waits for the runtime's signal goroutine (about a millisecond of
+	// thread hand-offs at the end of every run), and the process ends at
+	// once either way.
+	ctx, _ := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
