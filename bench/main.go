@@ -1,11 +1,12 @@
 // Command bench measures rolekeeper against the floor and against ldap2pg:
 // for each scenario it starts a sandbox, runs the built binary through a
 // counting proxy (wall time of the whole process, round trips, statements
-// read and written, peak RSS), runs a hand-written SQL script that reaches
-// the same end state with `psql -1 -f` on the same server (the floor), and,
-// with -ldap2pg, runs ldap2pg on the same layout from the same starting
-// state (its configuration: peer.go), then prints one table with the three
-// side by side. For the L-type scenarios it also adopts the converged
+// read and written, peak RSS; each process is started by a small launcher,
+// bench/launch, so that its peak RSS is its own), runs a hand-written SQL
+// script that reaches the same end state with `psql -1 -f` on the same
+// server (the floor), and, with -ldap2pg, runs ldap2pg on the same layout
+// from the same starting state (its configuration: peer.go), then prints
+// one table with the three side by side. For the L-type scenarios it also adopts the converged
 // database as a user would: `rolekeeper inspect`, then validate, plan and
 // apply of the spec it wrote.
 //
@@ -26,11 +27,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/rolekeeper/rolekeeper/bench/launch"
 	"github.com/rolekeeper/rolekeeper/sandbox"
 )
 
@@ -55,6 +56,7 @@ type harness struct {
 	peerTimeout time.Duration // bound on one ldap2pg run
 	sb          *sandbox.Sandbox
 	px          *proxy
+	launch      *launch.Launcher // starts the measured processes
 	work        string
 	rows        []row
 	failures    []string
@@ -137,7 +139,12 @@ func run(bin, size, pgBin, psql, only, peer string, peerTimeout time.Duration) e
 		return err
 	}
 	defer os.RemoveAll(work)
-	h := &harness{bin: bin, psql: psql, peer: peer, peerTimeout: peerTimeout, sb: sb, px: px, work: work, repeat: 5, repeatS: 21, rounds: 3}
+	launcher, err := launch.Start(work, "./bench/launcher")
+	if err != nil {
+		return err
+	}
+	defer launcher.Close()
+	h := &harness{bin: bin, psql: psql, peer: peer, peerTimeout: peerTimeout, sb: sb, px: px, launch: launcher, work: work, repeat: 5, repeatS: 21, rounds: 3}
 	if size == "quick" {
 		h.repeat, h.repeatS, h.rounds = 3, 3, 1
 	}
@@ -345,24 +352,17 @@ func (h *harness) noOpSteps(sc *scenario, args []string, noop, plan *row) error 
 func (h *harness) inspectSteps(sc *scenario, base, secrets string) error {
 	cmd := exec.Command(h.bin, "inspect")
 	cmd.Env = append(os.Environ(), h.env()...)
-	h.px.take()
-	var out, errOut strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	start := time.Now()
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("inspect: %v\n%s", err, tail(errOut.String()))
-	}
-	m := measurement{wall: time.Since(start), c: h.px.take()}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		m.rssKB = ru.Maxrss
-	}
-	file := base + "-inspected.yaml"
-	if err := os.WriteFile(file, []byte(out.String()), 0o600); err != nil {
+	m, res, err := h.measureOut(cmd, 0)
+	if err != nil {
 		return err
 	}
-	lines := strings.Count(out.String(), "\n")
+	file := base + "-inspected.yaml"
+	if err := os.WriteFile(file, []byte(res.Stdout), 0o600); err != nil {
+		return err
+	}
+	lines := strings.Count(res.Stdout, "\n")
 	h.rows = append(h.rows, row{scenario: sc.name, step: "inspect", rk: &m,
-		note: fmt.Sprintf("writes a spec of %d lines, %d KB", lines, len(out.String())/1024)})
+		note: fmt.Sprintf("writes a spec of %d lines, %d KB", lines, len(res.Stdout)/1024)})
 	if v, err := h.runMedian([]string{"validate", "-f", file}); err != nil {
 		return err
 	} else {
@@ -424,12 +424,10 @@ func (h *harness) peerSteps(ctx context.Context, sc *scenario, base string, noop
 // runPeer runs ldap2pg with its configuration for the scenario, as the
 // superuser (see peer.go), stopped at the time limit.
 func (h *harness) runPeer(base, mode string) (measurement, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), h.peerTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, h.peer, "-c", base+"-ldap2pg.yml", mode, "-q")
+	cmd := exec.Command(h.peer, "-c", base+"-ldap2pg.yml", mode, "-q")
 	cmd.Env = append(os.Environ(), h.peerEnv()...)
-	m, err := h.measure(cmd)
-	if ctx.Err() != nil {
+	m, res, err := h.measureOut(cmd, h.peerTimeout)
+	if res.TimedOut {
 		return measurement{wall: h.peerTimeout, c: m.c, stopped: true}, nil
 	}
 	return m, err
@@ -573,23 +571,33 @@ func (h *harness) env() []string {
 }
 
 func (h *harness) measure(cmd *exec.Cmd) (measurement, error) {
+	m, _, err := h.measureOut(cmd, 0)
+	return m, err
+}
+
+// measureOut runs cmd in the launcher, stopped after timeout unless 0 (a
+// stop is not an error: the result says TimedOut), and returns what it
+// wrote with the measurement.
+func (h *harness) measureOut(cmd *exec.Cmd, timeout time.Duration) (measurement, launch.Result, error) {
+	if cmd.Err != nil {
+		return measurement{}, launch.Result{}, cmd.Err
+	}
 	h.px.take()
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	start := time.Now()
-	err := cmd.Run()
-	wall := time.Since(start)
-	if cmd.ProcessState == nil {
-		return measurement{}, fmt.Errorf("%s: %v", cmd.Path, err)
+	res, err := h.launch.Run(cmd, timeout)
+	if err != nil {
+		return measurement{}, res, fmt.Errorf("%s: %v", cmd.Path, err)
 	}
-	if code := cmd.ProcessState.ExitCode(); err != nil && !(code == 2 && cmd.Args[1] == "plan") && !(code == 1 && contains(cmd.Args, "--check")) && !(code == -1 && contains(cmd.Args, "--real")) {
-		return measurement{}, fmt.Errorf("%s: %v\n%s", strings.Join(cmd.Args[:2], " "), err, tail(out.String()))
+	code := res.ExitCode
+	if code != 0 && !res.TimedOut && !(code == 2 && cmd.Args[1] == "plan") && !(code == 1 && contains(cmd.Args, "--check")) {
+		return measurement{}, res, fmt.Errorf("%s: exit status %d\n%s", strings.Join(cmd.Args[:2], " "), code, tail(res.Stdout+res.Stderr))
 	}
+	m := measurement{wall: res.Wall, rssKB: res.MaxRSSKB}
 	if len(cmd.Args) > 1 && (cmd.Args[1] == "version" || cmd.Args[1] == "--version") {
-		return measurement{wall: wall, rssKB: maxRSS(cmd)}, nil
+		return m, res, nil
 	}
 	time.Sleep(20 * time.Millisecond) // let the proxy count the last messages
-	return measurement{wall: wall, c: h.px.take(), rssKB: maxRSS(cmd)}, nil
+	m.c = h.px.take()
+	return m, res, nil
 }
 
 func (h *harness) print() {
@@ -639,13 +647,6 @@ func ratio(a, b *measurement) string {
 		return fmt.Sprintf("%.3fx", x)
 	}
 	return fmt.Sprintf("%.2fx", x)
-}
-
-func maxRSS(cmd *exec.Cmd) int64 {
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		return ru.Maxrss
-	}
-	return 0
 }
 
 func cpuModel() string {
