@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -105,13 +106,51 @@ func Scope(want *state.Database) catalog.Scope {
 	return sc
 }
 
+// sameScope reports whether a and b read the same: the same sets of
+// names in each field (nil, which reads everything, apart from empty).
+func sameScope(a, b catalog.Scope) bool {
+	return sameSet(a.Schemas, b.Schemas) && sameSet(a.Grantees, b.Grantees) && sameSet(a.Uninstall, b.Uninstall) &&
+		sameSet(pairs(a.Extensions, a.ExtensionSchemas), pairs(b.Extensions, b.ExtensionSchemas)) &&
+		sameSet(pairs(a.Dropping, a.ReassignTo), pairs(b.Dropping, b.ReassignTo))
+}
+
+func sameSet(a, b []string) bool {
+	if (a == nil) != (b == nil) || len(a) != len(b) {
+		return false
+	}
+	return slices.Equal(slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b)))
+}
+
+// pairs joins two aligned lists (an extension and its schema, a role and
+// who receives its objects) into one.
+func pairs(a, b []string) []string {
+	if a == nil {
+		return nil
+	}
+	out := make([]string, len(a))
+	for i := range a {
+		out[i] = a[i]
+		if i < len(b) {
+			out[i] += "\x00" + b[i]
+		}
+	}
+	return out
+}
+
 // Plan inspects the database and returns the plan, without changing anything.
 func Plan(ctx context.Context, conn *pgx.Conn, want *state.Database, opts plan.Options) (*plan.Plan, error) {
-	snap, err := inspect(ctx, conn, want)
+	return PlanWhile(ctx, conn, want, func() *state.Database { return want }, opts)
+}
+
+// PlanWhile is Plan for a desired state still being built: the catalog is
+// read with the scope of skeleton (spec.Skeleton of the same spec) while
+// want, which waits for the whole, is built.
+func PlanWhile(ctx context.Context, conn *pgx.Conn, skeleton *state.Database, want func() *state.Database, opts plan.Options) (*plan.Plan, error) {
+	snap, w, err := inspectWhile(ctx, conn, skeleton, want)
 	if err != nil {
 		return nil, err
 	}
-	return diff(ctx, conn, want, snap, opts)
+	return diff(ctx, conn, w, snap, opts)
 }
 
 // diff plans want against snap. A plan that sets settings is made again
@@ -180,8 +219,15 @@ func (o *Options) defaults() {
 // Apply converges the database to want. On any error the transaction is
 // rolled back and the database is as it was.
 func Apply(ctx context.Context, conn *pgx.Conn, want *state.Database, opts Options) (res *Result, err error) {
+	return ApplyWhile(ctx, conn, want, func() *state.Database { return want }, opts)
+}
+
+// ApplyWhile is Apply for a desired state still being built, as
+// PlanWhile: skeleton's scope is read under the lock while want, which
+// waits for the whole, is built.
+func ApplyWhile(ctx context.Context, conn *pgx.Conn, skeleton *state.Database, want func() *state.Database, opts Options) (res *Result, err error) {
 	opts.defaults()
-	if err := RefuseAdminSecret(opts.Secrets, want); err != nil {
+	if err := RefuseAdminSecret(opts.Secrets, skeleton); err != nil {
 		return nil, fmt.Errorf("apply: %w", err)
 	}
 	// One round trip: open the transaction, bound the waits, and wait for
@@ -197,11 +243,11 @@ func Apply(ctx context.Context, conn *pgx.Conn, want *state.Database, opts Optio
 		}
 	}()
 	// Inspect again under the lock: the plan shown earlier may be stale.
-	snap, err := inspect(ctx, conn, want)
+	snap, w, err := inspectWhile(ctx, conn, skeleton, want)
 	if err != nil {
 		return nil, fmt.Errorf("apply: %w", err)
 	}
-	p, err := diff(ctx, conn, want, snap, opts.Plan)
+	p, err := diff(ctx, conn, w, snap, opts.Plan)
 	if err != nil {
 		return nil, fmt.Errorf("apply: %w", err)
 	}
@@ -210,7 +256,7 @@ func Apply(ctx context.Context, conn *pgx.Conn, want *state.Database, opts Optio
 			return &Result{Plan: p}, err
 		}
 	}
-	p.Problems = append(p.Problems, PasswordProblems(ctx, opts.Secrets, want, p)...)
+	p.Problems = append(p.Problems, PasswordProblems(ctx, opts.Secrets, w, p)...)
 	res = &Result{Plan: p}
 	if len(p.Problems) > 0 {
 		return res, &ProblemsError{Problems: p.Problems}

@@ -14,8 +14,30 @@ import (
 // inspect reads what want manages, telling the progress listener how much
 // it read.
 func inspect(ctx context.Context, conn *pgx.Conn, want *state.Database) (*catalog.Snapshot, error) {
+	return inspectScope(ctx, conn, Scope(want))
+}
+
+// inspectWhile reads the scope of skeleton while want, which waits for
+// the whole desired state, is built, and returns what it read with the
+// whole. Should the whole's scope differ from the skeleton's (never, for a
+// skeleton of the same spec: spec.Skeleton), it is read again with it.
+func inspectWhile(ctx context.Context, conn *pgx.Conn, skeleton *state.Database, want func() *state.Database) (*catalog.Snapshot, *state.Database, error) {
+	scope := Scope(skeleton)
+	snap, err := inspectScope(ctx, conn, scope)
+	w := want()
+	if err != nil {
+		return nil, w, err
+	}
+	if whole := Scope(w); !sameScope(scope, whole) {
+		snap, err = inspectScope(ctx, conn, whole)
+	}
+	return snap, w, err
+}
+
+// inspectScope reads scope, telling the progress listener how much it read.
+func inspectScope(ctx context.Context, conn *pgx.Conn, scope catalog.Scope) (*catalog.Snapshot, error) {
 	progress.Report(ctx, "inspecting the catalog")
-	snap, err := catalog.Inspect(ctx, conn, Scope(want))
+	snap, err := catalog.Inspect(ctx, conn, scope)
 	if err != nil {
 		return nil, err
 	}

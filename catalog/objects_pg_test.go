@@ -44,7 +44,9 @@ where c.relnamespace = 's'::regnamespace and c.relkind in ('r', 'S', 'v') and e.
 }
 
 // inspect reads the whole catalog as rolekeeper's admin session does.
-func inspect(t *testing.T, db *pgtest.DB) *catalog.Snapshot { return inspectScope(t, db, catalog.Scope{}) }
+func inspect(t *testing.T, db *pgtest.DB) *catalog.Snapshot {
+	return inspectScope(t, db, catalog.Scope{})
+}
 
 // inspectScope reads what scope names, as rolekeeper's admin session does.
 func inspectScope(t *testing.T, db *pgtest.DB, scope catalog.Scope) *catalog.Snapshot {

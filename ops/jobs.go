@@ -57,15 +57,15 @@ func (s Session) Plan(ctx context.Context, sp *spec.Spec) (*plan.Plan, error) {
 
 // plan is Plan with the caller's plan options.
 func (s Session) plan(ctx context.Context, sp *spec.Spec, opts plan.Options) (*plan.Plan, error) {
-	want := sp.Desired(s.Database())
-	if err := apply.RefuseAdminSecret(s.Secrets(), want); err != nil {
+	skeleton, want := s.desired(sp)
+	if err := apply.RefuseAdminSecret(s.Secrets(), skeleton); err != nil {
 		return nil, err
 	}
-	p, err := apply.Plan(ctx, s.Conn, want, opts)
+	p, err := apply.PlanWhile(ctx, s.Conn, skeleton, want, opts)
 	if err != nil {
 		return nil, err
 	}
-	p.Problems = append(p.Problems, apply.PasswordProblems(ctx, s.Secrets(), want, p)...)
+	p.Problems = append(p.Problems, apply.PasswordProblems(ctx, s.Secrets(), want(), p)...)
 	return p, nil
 }
 
@@ -75,7 +75,8 @@ func (s Session) plan(ctx context.Context, sp *spec.Spec, opts plan.Options) (*p
 func (s Session) Apply(ctx context.Context, sp *spec.Spec, opts apply.Options) (*apply.Result, error) {
 	opts.Plan.Additive = sp.Additive()
 	opts.Secrets = s.Secrets()
-	return apply.Apply(ctx, s.Conn, sp.Desired(s.Database()), opts)
+	skeleton, want := s.desired(sp)
+	return apply.ApplyWhile(ctx, s.Conn, skeleton, want, opts)
 }
 
 // Check logs in as each login role of the spec and proves its rights.
