@@ -79,3 +79,23 @@ func columnACLs(t *testing.T, db *pgtest.DB) string {
 	return strings.Join(db.Strings(t, `select a.attname || ':' || e::text from pg_attribute a, unnest(a.attacl) e
 		where a.attrelid = 'app.t1'::regclass and a.attnum > 0 order by 1`), " ")
 }
+
+// TestDriftColumnPrivilegesPassedOnUnderATableGrantOption: a role holding
+// a privilege on a whole table with grant option passes it on for some
+// columns. The column grants are revoked as that role while it still
+// holds the option, before the option itself goes: a table-level REVOKE
+// leaves the column grants its grantee made (PostgreSQL cascades only
+// along column ACLs), and once the option is gone the role can revoke
+// nothing, so the apply did not converge.
+func TestDriftColumnPrivilegesPassedOnUnderATableGrantOption(t *testing.T) {
+	db := pgtest.Fresh(t)
+	s := exampleSpec(t)
+	doApply(t, db, s)
+	driftCase(t, db, s, "SET ROLE migrator; CREATE TABLE app.t1 (id int, secret text); GRANT SELECT, UPDATE, REFERENCES ON app.t1 TO app WITH GRANT OPTION; SET ROLE app; GRANT UPDATE (id), REFERENCES (secret, id) ON app.t1 TO reporting; RESET ROLE",
+		`REVOKE REFERENCES ("id", "secret"), UPDATE ("id") ON TABLE "app"."t1" FROM "reporting"`,
+		`REVOKE GRANT OPTION FOR SELECT, UPDATE, REFERENCES ON TABLE "app"."t1" FROM "app"`,
+		`REVOKE REFERENCES ON ALL TABLES IN SCHEMA "app" FROM "app"`)
+	if got := columnACLs(t, db); got != "" {
+		t.Errorf("column ACLs of app.t1 after apply: %q, want none", got)
+	}
+}

@@ -70,8 +70,10 @@ func (d *differ) chain(schema string, kind state.ObjectKind, og *state.ObjectGra
 		on = k.one + " " + qualifiedList(schema, c.Objects)
 	}
 	stmt := fmt.Sprintf("REVOKE %s ON %s FROM %s", strings.Join(c.Privileges, ", "), on, grantee(c.Grantee))
+	revoked := c.Privileges
 	if c.ByOwner {
 		stmt = fmt.Sprintf("REVOKE GRANT OPTION FOR %s ON %s FROM %s", strings.Join(c.GrantOptions, ", "), on, grantee(c.Grantee))
+		revoked = c.GrantOptions
 	}
 	if cascade {
 		stmt += " CASCADE"
@@ -88,7 +90,8 @@ func (d *differ) chain(schema string, kind state.ObjectKind, og *state.ObjectGra
 	d.add(Change{Action: "revoke", Object: Object(kind), Name: schema + "." + string(kind),
 		Summary: fmt.Sprintf("revoke %s from %s, granted by %s (not in the spec)", what, grantee(c.Grantee), ident(c.Grantor)),
 		SQL:     sql, rank: rankRevokeObjects, order: key(names(schema, string(kind)), num(slotChains), num(i)),
-		deps: deps{needs: append(rolesExist(c.Grantor, c.Grantee), acts, usage(schema, c.Grantor))}})
+		deps: deps{needs: append(rolesExist(c.Grantor, c.Grantee), acts, usage(schema, c.Grantor)),
+			removes: tableOptionsRevoked(schema, kind, c.Objects, revoked, []string{c.Grantee})}})
 }
 
 // chainObjects names the objects of a chain for people.

@@ -120,14 +120,22 @@ func (d *differ) columnRevoke(schema string, h *state.Schema, table, g, grantor 
 
 // columnDeps is what revoking column privileges cs from grantee g, as
 // grantor, depends on: the roles, acting as the grantor, its USAGE on the
-// schema and, unless it owns the table, its grant option on each column,
-// which the revoke of what it holds removes. What a role passed on is so
-// revoked first, as that role, while it still holds the grant option: a
-// chain is revoked from its far end. (PostgreSQL refuses circular grant
+// schema and, unless it owns the table, its grant option on each column
+// (which the revoke of what it holds removes) and on the table (which
+// table-level revokes remove: tableOptionsRevoked). What a role passed on
+// is so revoked first, as that role, while it still holds the grant
+// option: a chain is revoked from its far end. (PostgreSQL refuses circular grant
 // options, so these never form a loop.)
 func columnDeps(schema, owner, grantor, g string, acts resource, cs []*state.ColumnGrant) deps {
 	dep := deps{needs: append(rolesExist(grantor, g), acts, usage(schema, grantor))}
 	for _, c := range cs {
+		if grantor != c.Owner {
+			// The grantor's option may be held on the whole table: a
+			// table-level REVOKE takes it without touching the column
+			// grants it made, which the grantor could then no longer
+			// revoke. So they go first.
+			dep.needs = append(dep.needs, tableOption(schema, c.Table, c.Privilege, grantor), tableOption(schema, "", c.Privilege, grantor))
+		}
 		for _, name := range c.Columns {
 			col := column{schema, c.Table, name, c.Privilege}
 			if grantor != owner {
@@ -164,4 +172,32 @@ func grantDepth(cs []*state.ColumnGrant, table, grantor, owner string) int {
 		return n
 	}
 	return walk(grantor, map[string]bool{})
+}
+
+// tableOptionsRevoked is what a table-level revoke of privs from grantees
+// removes: their grant options on the tables named (every table in the
+// schema when none is), which a column revoke as one of them needs
+// (columnDeps). Only tables carry column privileges.
+func tableOptionsRevoked(schema string, kind state.ObjectKind, tables, privs, grantees []string) []resource {
+	if kind != state.Tables {
+		return nil
+	}
+	if len(tables) == 0 {
+		tables = []string{""}
+	}
+	var out []resource
+	for _, g := range grantees {
+		for _, t := range tables {
+			for _, p := range privs {
+				out = append(out, tableOption(schema, t, p, g))
+			}
+		}
+	}
+	return out
+}
+
+// revoking adds to d what a change removes.
+func revoking(d deps, removes []resource) deps {
+	d.removes = append(d.removes, removes...)
+	return d
 }

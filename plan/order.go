@@ -110,6 +110,10 @@ const (
 	resUsage                                // role b has USAGE on schema a (granted directly)
 	resColumnOption                         // role b holds col's privilege on col's column with grant option
 	resCreate                               // role b has CREATE on schema a (granted directly)
+	// role b holds col's privilege on col's table with grant option, at
+	// the table level (col.column is ""; col.table "" is every table of
+	// col.schema, as ON ALL TABLES IN SCHEMA revokes it)
+	resTableOption
 )
 
 // resource is one fact about the database that changes need, provide or
@@ -132,6 +136,10 @@ func usage(s, r string) resource         { return resource{kind: resUsage, a: s,
 func createOn(s, r string) resource      { return resource{kind: resCreate, a: s, b: r} }
 func columnOption(c column, r string) resource {
 	return resource{kind: resColumnOption, b: r, col: c}
+}
+
+func tableOption(schema, table, privilege, r string) resource {
+	return resource{kind: resTableOption, b: r, col: column{schema: schema, table: table, privilege: privilege}}
 }
 
 // rolesExist needs each role of a grantee list (PUBLIC is no role).
@@ -164,6 +172,11 @@ func (r resource) String() string {
 		return fmt.Sprintf("CREATE on schema %q for %q", r.a, r.b)
 	case resColumnOption:
 		return fmt.Sprintf("%s (%q) on %q.%q with grant option for %q", r.col.privilege, r.col.column, r.col.schema, r.col.table, r.b)
+	case resTableOption:
+		if r.col.table == "" {
+			return fmt.Sprintf("%s on all tables in %q with grant option for %q", r.col.privilege, r.col.schema, r.b)
+		}
+		return fmt.Sprintf("%s on %q.%q with grant option for %q", r.col.privilege, r.col.schema, r.col.table, r.b)
 	}
 	return fmt.Sprintf("resource %d %q %q", r.kind, r.a, r.b)
 }

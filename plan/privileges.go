@@ -355,7 +355,7 @@ func (d *differ) objectPrivileges(schema, schemaOwner string, kind state.ObjectK
 			Summary: fmt.Sprintf("revoke %s on all %s in %s from %s", strings.Join(g.privs, ", "), kind, s, quotedList(g.grantees)),
 			SQL:     []string{fmt.Sprintf("REVOKE %s ON %s IN SCHEMA %s FROM %s", strings.Join(g.privs, ", "), k.all, s, quotedList(g.grantees))},
 			rank:    rankRevokeObjects, order: key(names(schema, string(kind)), num(slotWide), names(g.grantees...)),
-			deps: dep(g.grantees)})
+			deps: revoking(dep(g.grantees), tableOptionsRevoked(schema, kind, nil, g.privs, g.grantees))})
 	}
 	for i, st := range groupObjectPrivs(perObj) {
 		d.add(Change{Action: "grant", Object: Object(kind), Name: name,
@@ -369,7 +369,7 @@ func (d *differ) objectPrivileges(schema, schemaOwner string, kind state.ObjectK
 			Summary: fmt.Sprintf("revoke %s on %s from %s", strings.Join(st.privs, ", "), objectNames(schema, st.objects), quotedList(st.grantees)),
 			SQL:     []string{fmt.Sprintf("REVOKE %s ON %s %s FROM %s", strings.Join(st.privs, ", "), k.one, qualifiedList(schema, st.objects), quotedList(st.grantees))},
 			rank:    rankRevokeObjects, order: key(names(schema, string(kind)), num(slotPerObject), num(i)),
-			deps: dep(st.grantees)})
+			deps: revoking(dep(st.grantees), tableOptionsRevoked(schema, kind, st.objects, st.privs, st.grantees))})
 	}
 }
 
