@@ -99,3 +99,33 @@ func TestDriftColumnPrivilegesPassedOnUnderATableGrantOption(t *testing.T) {
 		t.Errorf("column ACLs of app.t1 after apply: %q, want none", got)
 	}
 }
+
+// TestDriftOrphanedColumnPrivileges: column privileges a role passed on
+// under a table-level grant option that was then revoked without them
+// (PostgreSQL does not cascade a table-level REVOKE to column grants):
+// the role can no longer revoke them, so it is given the option on those
+// columns for the revoke, and loses it again (keeping a column privilege
+// it held of its own). Before, the revoke did nothing, every plan
+// repeated it, and the grantee kept the privileges.
+func TestDriftOrphanedColumnPrivileges(t *testing.T) {
+	db := pgtest.Fresh(t)
+	s := exampleSpec(t)
+	doApply(t, db, s)
+	db.Exec(t, "SET ROLE migrator; CREATE TABLE app.t1 (id int, secret text); GRANT UPDATE (id) ON app.t1 TO app; GRANT UPDATE, REFERENCES ON app.t1 TO app WITH GRANT OPTION; SET ROLE app; GRANT UPDATE (id), REFERENCES (secret, id) ON app.t1 TO reporting; SET ROLE migrator; REVOKE GRANT OPTION FOR UPDATE, REFERENCES ON app.t1 FROM app; RESET ROLE")
+	if got := columnACLs(t, db); got != "id:app=w/migrator id:reporting=wx/app secret:reporting=x/app" {
+		t.Fatalf("the premise (column grants by app, which holds no grant option) does not hold: %q", got)
+	}
+	driftCase(t, db, s, "",
+		`GRANT REFERENCES ("id", "secret"), UPDATE ("id") ON TABLE "app"."t1" TO "app" WITH GRANT OPTION`,
+		`REVOKE REFERENCES ("id", "secret"), UPDATE ("id") ON TABLE "app"."t1" FROM "reporting"`,
+		`REVOKE GRANT OPTION FOR UPDATE ("id") ON TABLE "app"."t1" FROM "app"`)
+	if got := columnACLs(t, db); got != "id:app=w/migrator" {
+		t.Errorf("column ACLs of app.t1 after apply: %q, want app's own UPDATE (id) only", got)
+	}
+
+	// Taking the option back would cascade to a role outside the spec.
+	db.Exec(t, "CREATE ROLE outsider; SET ROLE migrator; GRANT REFERENCES ON app.t1 TO app WITH GRANT OPTION; SET ROLE app; GRANT REFERENCES (secret) ON app.t1 TO reporting, outsider; SET ROLE migrator; REVOKE REFERENCES ON app.t1 FROM app; RESET ROLE")
+	if p := doPlan(t, db, s); !strings.Contains(strings.Join(p.Problems, "\n"), `"app" also passed them on to "outsider", outside the spec`) {
+		t.Errorf("expected a problem about the cascade to outsider:\n%s", planText(t, p))
+	}
+}

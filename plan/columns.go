@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/rolekeeper/rolekeeper/state"
@@ -111,11 +112,115 @@ func (d *differ) columnRevoke(schema string, h *state.Schema, table, g, grantor 
 	// As the grantor itself: REVOKE removes only what the current role
 	// granted (GRANTED BY must name the current user before PostgreSQL 16).
 	acts := d.needActAs(grantor, fmt.Sprintf("revoke column privileges it granted in schema %q", schema))
+	sql := []string{"SET ROLE " + ident(grantor), stmt, "RESET ROLE"}
+	dep := columnDeps(schema, h.Owner, grantor, g, acts, cs)
+	summary := fmt.Sprintf("revoke column privileges %s from %s, granted by %s (the spec cannot declare column privileges)", what, grantee(g), ident(grantor))
+	if take, option := d.orphanedColumns(h, table, grantor, cs); len(take)+len(option) > 0 {
+		// The grantor no longer holds the grant option (a table-level
+		// REVOKE took it and left the column grants it made), so its
+		// REVOKE would do nothing: the table's owner lends it the option
+		// on those columns for the revoke, then takes it back, with the
+		// privilege unless the grantor held that of its own, cascading to
+		// whatever else the grantor passed on there.
+		owner := cs[0].Owner
+		lent := slices.Concat(take, option)
+		var outside []string
+		for _, dep := range h.Columns {
+			if dep.Table == table && dep.Grantor == grantor && dep.Grantee != g && !d.governs(dep.Grantee, state.Tables, nil) &&
+				slices.ContainsFunc(lent, func(l *state.ColumnGrant) bool {
+					return l.Privilege == dep.Privilege && slices.ContainsFunc(l.Columns, func(c string) bool { return slices.Contains(dep.Columns, c) })
+				}) {
+				outside = append(outside, dep.Grantee)
+			}
+		}
+		if len(outside) > 0 {
+			d.problem("%s holds column privileges %s, granted by %q, which no longer holds the grant option (revoked on the whole table, which does not reach column grants); %q also passed them on to %s, outside the spec, where taking the option back would cascade; revoke them by hand as %q after granting it the grant option again, or declare them",
+				grantee(g), what, grantor, grantor, quotedList(outside), grantor)
+			return
+		}
+		sql = []string{"SET ROLE " + ident(owner), fmt.Sprintf("GRANT %s ON %s TO %s WITH GRANT OPTION", columnPrivList(lent), on, ident(grantor)),
+			"SET ROLE " + ident(grantor), stmt, "SET ROLE " + ident(owner)}
+		if len(take) > 0 {
+			sql = append(sql, fmt.Sprintf("REVOKE %s ON %s FROM %s CASCADE", columnPrivList(take), on, ident(grantor)))
+		}
+		if len(option) > 0 {
+			sql = append(sql, fmt.Sprintf("REVOKE GRANT OPTION FOR %s ON %s FROM %s CASCADE", columnPrivList(option), on, ident(grantor)))
+		}
+		sql = append(sql, "RESET ROLE")
+		dep.needs = append(dep.needs, d.needActAs(owner, fmt.Sprintf("lend %q the grant option on columns it granted in schema %q", grantor, schema)))
+		summary += fmt.Sprintf("; %s no longer holds the grant option, and is lent it for the revoke", ident(grantor))
+	}
 	d.add(Change{Action: "revoke", Object: Object(state.Tables), Name: schema + "." + table,
-		Summary: fmt.Sprintf("revoke column privileges %s from %s, granted by %s (the spec cannot declare column privileges)", what, grantee(g), ident(grantor)),
-		SQL:     []string{"SET ROLE " + ident(grantor), stmt, "RESET ROLE"},
-		rank:    rankRevokeObjects, order: order,
-		deps: columnDeps(schema, h.Owner, grantor, g, acts, cs)})
+		Summary: summary, SQL: sql, rank: rankRevokeObjects, order: order, deps: dep})
+}
+
+// columnPrivList writes column privileges as GRANT and REVOKE list them.
+func columnPrivList(cs []*state.ColumnGrant) string {
+	privs := make([]string, len(cs))
+	for i, c := range cs {
+		privs[i] = fmt.Sprintf("%s (%s)", c.Privilege, identList(c.Columns, ident))
+	}
+	return strings.Join(privs, ", ")
+}
+
+// orphanedColumns returns, of the column privileges cs that grantor
+// granted on table, those on columns where grantor holds no grant option
+// of its own, on the column or on the whole table: its REVOKE would then
+// do nothing (or act as a role it inherits the option from). Those it
+// holds of its own from the owner, without the option, are in option,
+// the others in take; each has one ColumnGrant per privilege. Only a
+// managed grantor's own column privileges are read (catalog.Scope), and
+// only a grantor other than the table's owner, and not a superuser (who
+// revokes as the owner), can be so left.
+func (d *differ) orphanedColumns(h *state.Schema, table, grantor string, cs []*state.ColumnGrant) (take, option []*state.ColumnGrant) {
+	owner := cs[0].Owner
+	if grantor == owner || !d.managed[grantor] || d.superRole(grantor) {
+		return nil, nil
+	}
+	holds := func(p, col string, option bool) bool {
+		for _, c := range h.Columns {
+			if c.Table == table && c.Grantee == grantor && c.Privilege == p && (c.Grantable || !option && c.Grantor == owner) && slices.Contains(c.Columns, col) {
+				return true
+			}
+		}
+		return false
+	}
+	tableOption := func(p string) bool {
+		if og := h.Objects[state.Tables]; og != nil {
+			for _, ch := range og.Chains {
+				if ch.Grantee == grantor && slices.Contains(ch.GrantOptions, p) && (len(ch.Objects) == 0 || slices.Contains(ch.Objects, table)) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	add := func(list []*state.ColumnGrant, p, col string) []*state.ColumnGrant {
+		for _, l := range list {
+			if l.Privilege == p {
+				if !slices.Contains(l.Columns, col) {
+					l.Columns = append(l.Columns, col)
+				}
+				return list
+			}
+		}
+		return append(list, &state.ColumnGrant{Table: table, Owner: owner, Grantee: grantor, Privilege: p, Columns: []string{col}})
+	}
+	for _, c := range cs {
+		if tableOption(c.Privilege) {
+			continue
+		}
+		for _, col := range c.Columns {
+			switch {
+			case holds(c.Privilege, col, true):
+			case holds(c.Privilege, col, false):
+				option = add(option, c.Privilege, col)
+			default:
+				take = add(take, c.Privilege, col)
+			}
+		}
+	}
+	return take, option
 }
 
 // columnDeps is what revoking column privileges cs from grantee g, as
