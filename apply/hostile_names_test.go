@@ -191,6 +191,28 @@ SET ROLE migrator; CREATE TABLE app.t (id int); GRANT SELECT ON app.t TO "PUBLIC
 	}
 }
 
+// TestARoleNamedPUBLICAsGrantor: what a role named "PUBLIC" passed on to
+// managed roles, with a grant option it holds on a table and on a column,
+// is revoked as that role, which may use the schema (its own entry in the
+// schema's ACL, left out of the privileges, which name PUBLIC so); before,
+// the plan read PUBLIC's USAGE instead and had a problem, so nothing was
+// applied. The role keeps its own privileges.
+func TestARoleNamedPUBLICAsGrantor(t *testing.T) {
+	db := pgtest.Fresh(t)
+	s := exampleSpec(t)
+	doApply(t, db, s)
+	db.Exec(t, `SET ROLE postgres; CREATE ROLE "PUBLIC"; RESET ROLE; GRANT USAGE ON SCHEMA app TO "PUBLIC";
+SET ROLE migrator; CREATE TABLE app.t (id int, secret text); GRANT TRUNCATE ON app.t TO "PUBLIC" WITH GRANT OPTION; GRANT UPDATE (secret) ON app.t TO "PUBLIC" WITH GRANT OPTION;
+SET ROLE "PUBLIC"; GRANT TRUNCATE ON app.t TO app; GRANT UPDATE (secret) ON app.t TO reporting; RESET ROLE`)
+	driftCase(t, db, s, "",
+		`REVOKE TRUNCATE ON TABLE "app"."t" FROM "app"`,
+		`REVOKE UPDATE ("secret") ON TABLE "app"."t" FROM "reporting"`)
+	if !db.Bool(t, `select has_table_privilege('PUBLIC', 'app.t', 'TRUNCATE WITH GRANT OPTION') and has_column_privilege('PUBLIC', 'app.t', 'secret', 'UPDATE WITH GRANT OPTION')
+  and not has_table_privilege('app', 'app.t', 'TRUNCATE') and not has_column_privilege('reporting', 'app.t', 'secret', 'UPDATE')`) {
+		t.Error("the privileges passed on by the role \"PUBLIC\" are not revoked, or it lost its own")
+	}
+}
+
 // TestGrantsOnHostileNamedObjectsConverge: grants on named tables and
 // sequences whose names the array text quotes reach exactly those objects,
 // and drift on them and on their look-alikes (case, spaces) is repaired.

@@ -157,6 +157,35 @@ func parseName(s string) (name, rest string, err error) {
 	return "", "", fmt.Errorf("unterminated quote in %q", s)
 }
 
+// rolePUBLICPrivs returns the privileges an ACL's text gives a role named
+// "PUBLIC" (left out of what parseACL returns). PostgreSQL writes that
+// name unquoted.
+func rolePUBLICPrivs(acl string) (state.PrivSet, error) {
+	if !strings.Contains(acl, "PUBLIC=") {
+		return 0, nil
+	}
+	items, err := splitArray(acl)
+	if err != nil {
+		return 0, err
+	}
+	var bits state.PrivSet
+	for _, item := range items {
+		grantee, rest, err := parseName(item)
+		if err != nil || !strings.HasPrefix(rest, "=") {
+			return 0, errACLEntry(item)
+		}
+		if !rolePUBLIC(grantee) {
+			continue
+		}
+		for j := 1; j < len(rest) && rest[j] != '/'; j++ {
+			if c := rest[j]; c < 128 {
+				bits |= privBits[c]
+			}
+		}
+	}
+	return bits, nil
+}
+
 // rolePUBLIC reports whether an ACL's grantee is a role named "PUBLIC"
 // (PostgreSQL reserves only "public"; PUBLIC itself is written with an
 // empty name). Its privileges are left out: rolekeeper names PUBLIC so, a

@@ -22,9 +22,14 @@ func scanSchemas(rows pgx.Rows, db *state.Database) error {
 		if err != nil {
 			return err
 		}
+		rolePUBLIC, err := rolePUBLICPrivs(acl)
+		if err != nil {
+			return fmt.Errorf("schema %s: %w", names[0], err)
+		}
 		for _, name := range names {
 			sc := state.NewSchema(name, owner)
 			sc.Privileges = maps.Clone(grants)
+			sc.RolePUBLIC = rolePUBLIC
 			db.Schemas[name] = sc
 		}
 		return nil

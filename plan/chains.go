@@ -78,7 +78,7 @@ func (d *differ) chain(schema string, kind state.ObjectKind, og *state.ObjectGra
 	if cascade {
 		stmt += " CASCADE"
 	}
-	if h := d.have.Schemas[schema]; h != nil && c.Grantor != h.Owner && !h.Privileges[c.Grantor].Has("USAGE") && !h.Privileges[state.Public].Has("USAGE") && !d.superRole(c.Grantor) {
+	if h := d.have.Schemas[schema]; h != nil && c.Grantor != h.Owner && !mayUse(h, c.Grantor) && !d.superRole(c.Grantor) {
 		d.problem("%s holds %s, granted by %q, which may no longer use schema %q, so rolekeeper cannot revoke it as %q; revoke it by hand as a superuser",
 			grantee(c.Grantee), what, c.Grantor, schema, c.Grantor)
 		return
@@ -119,6 +119,19 @@ func overlaps(a, b []string) bool {
 		}
 	}
 	return false
+}
+
+// mayUse reports whether grantor, a role, holds USAGE on schema h, of its
+// own or as PUBLIC does. A grantor is never PUBLIC: one named so is a role
+// named "PUBLIC", whose privileges are h.RolePUBLIC.
+func mayUse(h *state.Schema, grantor string) bool {
+	if h.Privileges[state.Public].Has("USAGE") {
+		return true
+	}
+	if grantor == state.Public {
+		return h.RolePUBLIC.Has("USAGE")
+	}
+	return h.Privileges[grantor].Has("USAGE")
 }
 
 // superRole reports whether a role exists and is a superuser.

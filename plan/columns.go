@@ -97,7 +97,7 @@ func (d *differ) columnRevoke(schema string, h *state.Schema, table, g, grantor 
 			return
 		}
 	}
-	if grantor != h.Owner && !h.Privileges[grantor].Has("USAGE") && !h.Privileges[state.Public].Has("USAGE") && !d.superRole(grantor) {
+	if grantor != h.Owner && !mayUse(h, grantor) && !d.superRole(grantor) {
 		d.problem("%s holds column privileges %s, granted by %q, which may no longer use schema %q, so rolekeeper cannot revoke them as %q; revoke them by hand as a superuser",
 			grantee(g), what, grantor, schema, grantor)
 		return

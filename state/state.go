@@ -169,6 +169,10 @@ type Schema struct {
 	Name       string
 	Owner      string
 	Privileges Grants // USAGE/CREATE on the schema: grantee -> privileges
+	// RolePUBLIC holds (actual state only) the privileges on the schema of
+	// a role named "PUBLIC", which Privileges cannot tell from PUBLIC's
+	// and leaves out: such a role may have granted what managed roles hold.
+	RolePUBLIC PrivSet
 	// Objects holds privileges on existing objects, per object kind.
 	Objects map[ObjectKind]*ObjectGrants
 	// Defaults holds default privileges scoped to this schema, per creating
