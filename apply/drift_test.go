@@ -183,6 +183,30 @@ func TestDriftMembersOutsideTheSpec(t *testing.T) {
 	driftCase(t, db, named, "", `GRANT "app" TO "outsider"`)
 }
 
+// TestDriftMemberOutsideTheSpecWhoGrantedTheRole: a role outside the
+// spec, made a member of a managed role with ADMIN OPTION, granted the
+// role on to a managed role. From PostgreSQL 16 its own membership cannot
+// go while the grant it made stands (dependent privileges exist): that
+// grant is revoked first. Before, the apply failed and rolled back.
+func TestDriftMemberOutsideTheSpecWhoGrantedTheRole(t *testing.T) {
+	db := pgtest.Fresh(t)
+	s := exampleSpec(t)
+	doApply(t, db, s)
+	uses := "GRANT outsider TO postgres"
+	if pgtest.Server.Major >= 16 {
+		uses += " WITH INHERIT TRUE" // the admin may revoke what outsider granted
+	}
+	db.Exec(t, "SET ROLE postgres; CREATE ROLE outsider; GRANT app TO outsider WITH ADMIN OPTION; RESET ROLE; "+uses+"; SET ROLE outsider; GRANT app TO reporting; RESET ROLE")
+	want := []string{`REVOKE "app" FROM "outsider"`, `REVOKE "app" FROM "reporting"`}
+	if pgtest.Server.Major >= 16 {
+		want = []string{`REVOKE "app" FROM "outsider" GRANTED BY "postgres"`, `REVOKE "app" FROM "reporting" GRANTED BY "outsider"`}
+	}
+	driftCase(t, db, s, "", want...)
+	if db.Bool(t, "select pg_has_role('outsider', 'app', 'MEMBER') or pg_has_role('reporting', 'app', 'MEMBER')") {
+		t.Error("outsider or reporting is still a member of app")
+	}
+}
+
 func exampleYAML(t *testing.T) string {
 	t.Helper()
 	b, err := os.ReadFile("../examples/app.yaml")

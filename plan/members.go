@@ -103,5 +103,25 @@ func (d *differ) revokeMember(role, m string) {
 	d.add(Change{Action: "revoke", Object: "membership", Name: role,
 		Summary: fmt.Sprintf("remove %s from %s (a member the spec does not declare)", ident(m), ident(role)),
 		SQL:     sql, rank: rankRevokeMembership, order: key(names(role), num(slotMembers), names(m)),
-		deps: revokeDeps(m, []string{role})})
+		deps: grantorsDeps(revokeDeps(m, []string{role}), d.snap, m, []string{role})})
+}
+
+// grantorsDeps adds to the deps of a revoke of member's memberships in
+// roles that, from PostgreSQL 16, each REVOKE ... GRANTED BY a grantor
+// needs the grantor's own membership in the role (through which it held
+// ADMIN OPTION): PostgreSQL refuses to revoke that one while a grant it
+// made stands (dependent privileges exist), so what a grantor granted is
+// revoked first.
+func grantorsDeps(dep deps, snap *state.Snapshot, member string, roles []string) deps {
+	if snap.Server.Major() < 16 {
+		return dep
+	}
+	for _, r := range roles {
+		for _, g := range snap.Roles[member].MemberOf[r].Grantors {
+			if g != "" && g != member {
+				dep.needs = append(dep.needs, memberOf(g, r))
+			}
+		}
+	}
+	return dep
 }

@@ -236,7 +236,7 @@ func (d *differ) revokeMemberships(member string, have map[string]state.Membersh
 	d.add(Change{Action: "revoke", Object: "membership", Name: member,
 		Summary: fmt.Sprintf("remove %s from %s (not in the spec)", ident(member), quotedList(roles)),
 		SQL:     sql, rank: rankRevokeMembership, order: order, mark: mark{explicit: explicit},
-		deps: revokeDeps(member, roles)})
+		deps: grantorsDeps(revokeDeps(member, roles), d.snap, member, roles)})
 }
 
 // leavesIAM reports whether the membership in role must go even in additive
