@@ -157,3 +157,35 @@ func exampleSpecText(t *testing.T) string {
 	}
 	return string(b)
 }
+
+// TestSavedPlanIsRefusedAfterColumnPrivilegesChangedByHand: column
+// privileges, and the schema privileges of a role named "PUBLIC" (read
+// apart from PUBLIC's), are part of the state a saved plan rests on: a
+// change to them by hand after the plan was saved makes it stale, and
+// the refusal changes nothing.
+func TestSavedPlanIsRefusedAfterColumnPrivilegesChangedByHand(t *testing.T) {
+	for _, change := range []string{
+		`GRANT INSERT (id) ON app.t TO reporting`,
+		`GRANT USAGE ON SCHEMA app TO "PUBLIC"`,
+	} {
+		t.Run(change, func(t *testing.T) {
+			db := pgtest.Fresh(t)
+			doApply(t, db, exampleSpec(t))
+			db.Exec(t, `CREATE ROLE auditor LOGIN; CREATE ROLE "PUBLIC"; SET ROLE migrator; CREATE TABLE app.t (id int); RESET ROLE`)
+			saved := savedRoundTrip(t, db, grownSpec(t))
+			db.Exec(t, change)
+			before := catalogFingerprint(t, db)
+			_, err := apply.ApplySaved(context.Background(), adminConn(t, db), saved, nil, apply.Options{Secrets: testSecrets(t)})
+			var stale *apply.StaleError
+			if !errors.As(err, &stale) {
+				t.Fatalf("expected a stale plan refused, got %v", err)
+			}
+			if len(stale.Moved) != 1 || stale.Moved[0] != `schema "app"` {
+				t.Fatalf("expected only schema \"app\" named as moved, got %q", stale.Moved)
+			}
+			if after := catalogFingerprint(t, db); after != before {
+				t.Fatal("a refused saved plan changed the database")
+			}
+		})
+	}
+}

@@ -138,7 +138,18 @@ func TakeFingerprint(want *state.Database, snap *state.Snapshot) Fingerprint {
 				}
 			}
 		}
-		schemas[name] = map[string]any{"owner": sc.Owner, "privileges": filterGrants(sc.Privileges, grantees), "objects": objects, "defaults": defaults}
+		area := map[string]any{"owner": sc.Owner, "privileges": filterGrants(sc.Privileges, grantees), "objects": objects, "defaults": defaults}
+		// Column privileges and the privileges of a role named "PUBLIC"
+		// (which the plan reads apart from PUBLIC's) are in the area only
+		// when there are some, so that the areas of plans saved before
+		// they were are unchanged.
+		if len(sc.Columns) > 0 {
+			area["columns"] = sc.Columns
+		}
+		if sc.RolePUBLIC != 0 {
+			area["role_public"] = sc.RolePUBLIC
+		}
+		schemas[name] = area
 	}
 	for name := range want.Schemas {
 		if _, ok := schemas[name]; !ok {
