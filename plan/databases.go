@@ -352,7 +352,7 @@ func (m *Multi) WriteText(w io.Writer, verb string) error {
 		writeSection(title, s, m.Databases[i].Error)
 	}
 	if len(p.Unmanaged) > 0 {
-		fmt.Fprintf(&b, "\nUnmanaged roles (not in the spec, left alone): %s\n", quotedList(p.Unmanaged))
+		fmt.Fprintf(&b, "\nUnmanaged roles (not in the spec, left alone): %s\n", roleList(p.Unmanaged))
 	}
 	b.WriteString("\n")
 	if m.Applied {
@@ -533,7 +533,7 @@ func (m *Multi) WriteMarkdown(w io.Writer, verb string) error {
 		section(title, s)
 	}
 	if len(p.Unmanaged) > 0 {
-		fmt.Fprintf(&b, "\nUnmanaged roles (not in the spec, left alone): %s\n", mdText(quotedList(p.Unmanaged)))
+		fmt.Fprintf(&b, "\nUnmanaged roles (not in the spec, left alone): %s\n", mdText(roleList(p.Unmanaged)))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

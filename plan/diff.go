@@ -311,6 +311,10 @@ func groupByPrivs(need map[string][]string) []privGroup {
 
 func quotedList(names []string) string { return identList(names, grantee) }
 
+// roleList quotes and joins role names, a role named "PUBLIC" quoted as
+// any other (never read as the keyword).
+func roleList(names []string) string { return identList(names, ident) }
+
 func pluralize(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one

@@ -52,7 +52,7 @@ func (p *Plan) WriteMarkdown(w io.Writer, verb string) error {
 			pluralize(len(sql), "statement", "statements"), fence, strings.Join(sql, "\n"), fence)
 	}
 	if len(p.Unmanaged) > 0 {
-		fmt.Fprintf(&b, "\nUnmanaged roles (not in the spec, left alone): %s\n", mdText(quotedList(p.Unmanaged)))
+		fmt.Fprintf(&b, "\nUnmanaged roles (not in the spec, left alone): %s\n", mdText(roleList(p.Unmanaged)))
 	}
 	if len(p.Outside) > 0 {
 		b.WriteString("\nOutside the spec (left alone):\n\n")

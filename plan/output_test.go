@@ -84,3 +84,18 @@ func TestMarkdownPutsProblemsFirstAndFoldsTheSQL(t *testing.T) {
 		t.Errorf("an empty plan: %s", b.String())
 	}
 }
+
+// TestUnmanagedRoleNamedPUBLICIsQuoted: the unmanaged roles are role names,
+// so one named "PUBLIC" is written quoted, in the text and the Markdown,
+// never as the keyword.
+func TestUnmanagedRoleNamedPUBLICIsQuoted(t *testing.T) {
+	p := &Plan{Database: "app", Server: "16.4", User: "postgres", Mode: "authoritative", Unmanaged: []string{"PUBLIC", "legacy_user"}}
+	var text, md strings.Builder
+	p.WriteText(&text, "Plan")
+	p.WriteMarkdown(&md, "Plan")
+	for what, out := range map[string]string{"text": text.String(), "markdown": md.String()} {
+		if !strings.Contains(out, `"PUBLIC", "legacy_user"`) && !strings.Contains(out, `"PUBLIC", "legacy\_user"`) {
+			t.Errorf("%s: the role named PUBLIC is not quoted:\n%s", what, out)
+		}
+	}
+}

@@ -40,7 +40,7 @@ func (p *Plan) WriteText(w io.Writer, verb string) error {
 		}
 	}
 	if len(p.Unmanaged) > 0 {
-		fmt.Fprintf(&b, "\nUnmanaged roles (not in the spec, left alone): %s\n", quotedList(p.Unmanaged))
+		fmt.Fprintf(&b, "\nUnmanaged roles (not in the spec, left alone): %s\n", roleList(p.Unmanaged))
 	}
 	if len(p.Outside) > 0 {
 		b.WriteString("\nOutside the spec (left alone):\n")
