@@ -85,7 +85,17 @@ func TestSavedPlanIsRefusedAfterAGrantChangedByHand(t *testing.T) {
 	if len(saved.Plan.Changes) == 0 {
 		t.Fatal("the grown spec should need changes")
 	}
-	db.Exec(t, `GRANT CREATE ON SCHEMA app TO app`)
+	err := refusedAfter(t, db, saved, `GRANT CREATE ON SCHEMA app TO app`)
+	if !strings.Contains(err.Error(), `now also: revoke CREATE on schema "app" from "app"`) {
+		t.Fatalf("the error should say how the plan would differ:\n%v", err)
+	}
+}
+
+// refusedAfter runs change, then applies saved: the plan must be refused as
+// stale, with only schema "app" moved, and the database left as it was.
+func refusedAfter(t *testing.T, db *pgtest.DB, saved *plan.Saved, change string) error {
+	t.Helper()
+	db.Exec(t, change)
 	before := catalogFingerprint(t, db)
 	_, err := apply.ApplySaved(context.Background(), adminConn(t, db), saved, nil, apply.Options{Secrets: testSecrets(t)})
 	var stale *apply.StaleError
@@ -95,12 +105,10 @@ func TestSavedPlanIsRefusedAfterAGrantChangedByHand(t *testing.T) {
 	if len(stale.Moved) != 1 || stale.Moved[0] != `schema "app"` {
 		t.Fatalf("expected only schema \"app\" named as moved, got %q", stale.Moved)
 	}
-	if !strings.Contains(err.Error(), `now also: revoke CREATE on schema "app" from "app"`) {
-		t.Fatalf("the error should say how the plan would differ:\n%v", err)
-	}
 	if after := catalogFingerprint(t, db); after != before {
 		t.Fatal("a refused saved plan changed the database")
 	}
+	return err
 }
 
 func TestSavedPlanIsNotStaleAfterUnrelatedChanges(t *testing.T) {
@@ -172,20 +180,7 @@ func TestSavedPlanIsRefusedAfterColumnPrivilegesChangedByHand(t *testing.T) {
 			db := pgtest.Fresh(t)
 			doApply(t, db, exampleSpec(t))
 			db.Exec(t, `CREATE ROLE auditor LOGIN; CREATE ROLE "PUBLIC"; SET ROLE migrator; CREATE TABLE app.t (id int); RESET ROLE`)
-			saved := savedRoundTrip(t, db, grownSpec(t))
-			db.Exec(t, change)
-			before := catalogFingerprint(t, db)
-			_, err := apply.ApplySaved(context.Background(), adminConn(t, db), saved, nil, apply.Options{Secrets: testSecrets(t)})
-			var stale *apply.StaleError
-			if !errors.As(err, &stale) {
-				t.Fatalf("expected a stale plan refused, got %v", err)
-			}
-			if len(stale.Moved) != 1 || stale.Moved[0] != `schema "app"` {
-				t.Fatalf("expected only schema \"app\" named as moved, got %q", stale.Moved)
-			}
-			if after := catalogFingerprint(t, db); after != before {
-				t.Fatal("a refused saved plan changed the database")
-			}
+			refusedAfter(t, db, savedRoundTrip(t, db, grownSpec(t)), change)
 		})
 	}
 }

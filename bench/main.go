@@ -6,9 +6,9 @@
 // script that reaches the same end state with `psql -1 -f` on the same
 // server (the floor), and, with -ldap2pg, runs ldap2pg on the same layout
 // from the same starting state (its configuration: peer.go), then prints
-// one table with the three side by side. For the L-type scenarios it also adopts the converged
-// database as a user would: `rolekeeper inspect`, then validate, plan and
-// apply of the spec it wrote.
+// one table with the three side by side. For the L-type scenarios it also
+// adopts the converged database as a user would: `rolekeeper inspect`,
+// then validate, plan and apply of the spec it wrote.
 //
 //	go run ./bench -bin bin/rolekeeper -size full -ldap2pg path/to/ldap2pg
 //
@@ -62,7 +62,6 @@ type harness struct {
 	failures    []string
 	repeat      int // runs of each no-op step (median)
 	repeatS     int // the same at S, whose runs take tens of milliseconds
-	runs        int // repeat or repeatS: the scenario's
 	rounds      int // runs of each step that writes, floor and rolekeeper in turn (median)
 }
 
@@ -169,12 +168,6 @@ func run(bin, size, pgBin, psql, only, peer string, peerTimeout time.Duration) e
 }
 
 func (h *harness) scenario(ctx context.Context, sc *scenario) error {
-	// A median of five moves by a tenth at S (runs of 20-50 ms on shared
-	// cores): S takes more runs, of both tools.
-	h.runs = h.repeat
-	if sc.name == "S" {
-		h.runs = h.repeatS
-	}
 	// Scenario names such as "L/4" are not file names.
 	base := filepath.Join(h.work, strings.ReplaceAll(sc.name, "/", "-"))
 	specFile := base + ".yaml"
@@ -276,13 +269,23 @@ func (h *harness) scenario(ctx context.Context, sc *scenario) error {
 		// The repair re-grants on single tables, so their ACLs list the
 		// same entries in another order and no longer group with the
 		// rest: the next no-op reads and parses more ACLs.
-		am, err := h.runMedian(append([]string{"apply"}, args...))
+		am, err := h.runMedian(sc, append([]string{"apply"}, args...))
 		if err != nil {
 			return err
 		}
 		h.rows = append(h.rows, row{scenario: sc.name, step: "no-op apply (after repair)", rk: &am})
 	}
 	return nil
+}
+
+// runs is how many runs of each no-op step make its median in sc: a median
+// of five moves by a tenth at S (runs of 20-50 ms on shared cores), so S
+// takes more runs, of both tools.
+func (h *harness) runs(sc *scenario) int {
+	if sc.name == "S" {
+		return h.repeatS
+	}
+	return h.repeat
 }
 
 // rounds says how the steps that write were measured.
@@ -328,7 +331,7 @@ func (h *harness) peerScenario(ctx context.Context, sc *scenario, base string, f
 // noOpSteps measures rolekeeper's no-op apply and plan on the converged
 // database (medians).
 func (h *harness) noOpSteps(sc *scenario, args []string, noop, plan *row) error {
-	nm, err := h.runMedian(append([]string{"apply"}, args...))
+	nm, err := h.runMedian(sc, append([]string{"apply"}, args...))
 	if err != nil {
 		return err
 	}
@@ -339,7 +342,7 @@ func (h *harness) noOpSteps(sc *scenario, args []string, noop, plan *row) error 
 	if sc.name == "S" && nm.c.RoundTrips > 3 {
 		h.failures = append(h.failures, fmt.Sprintf("S: the no-op apply took %d round trips (at most 3)", nm.c.RoundTrips))
 	}
-	pm, err := h.runMedian(append([]string{"plan"}, args...))
+	pm, err := h.runMedian(sc, append([]string{"plan"}, args...))
 	if err != nil {
 		return err
 	}
@@ -363,17 +366,17 @@ func (h *harness) inspectSteps(sc *scenario, base, secrets string) error {
 	lines := strings.Count(res.Stdout, "\n")
 	h.rows = append(h.rows, row{scenario: sc.name, step: "inspect", rk: &m,
 		note: fmt.Sprintf("writes a spec of %d lines, %d KB", lines, len(res.Stdout)/1024)})
-	if v, err := h.runMedian([]string{"validate", "-f", file}); err != nil {
+	if v, err := h.runMedian(sc, []string{"validate", "-f", file}); err != nil {
 		return err
 	} else {
 		h.rows = append(h.rows, row{scenario: sc.name, step: "validate (inspected spec)", rk: &v})
 	}
 	args := []string{"-f", file, "--secrets-dir", secrets}
-	pl, err := h.runMedian(append([]string{"plan"}, args...))
+	pl, err := h.runMedian(sc, append([]string{"plan"}, args...))
 	if err != nil {
 		return err
 	}
-	ap, err := h.runMedian(append([]string{"apply"}, args...))
+	ap, err := h.runMedian(sc, append([]string{"apply"}, args...))
 	if err != nil {
 		return err
 	}
@@ -402,7 +405,7 @@ func (h *harness) peerSteps(ctx context.Context, sc *scenario, base string, noop
 		fmt.Fprintf(os.Stderr, "%s\n", out)
 	}
 	var runs, checks []measurement
-	for i := 0; i < h.runs; i++ {
+	for i := 0; i < h.runs(sc); i++ {
 		m, err := h.runPeer(base, "--real")
 		if err != nil {
 			return err
@@ -543,9 +546,9 @@ func (h *harness) runOnce(args []string) (measurement, error) {
 }
 
 // runMedian runs a step that changes nothing several times and keeps the median wall time.
-func (h *harness) runMedian(args []string) (measurement, error) {
+func (h *harness) runMedian(sc *scenario, args []string) (measurement, error) {
 	var ms []measurement
-	for i := 0; i < h.runs; i++ {
+	for i := 0; i < h.runs(sc); i++ {
 		m, err := h.runOnce(args)
 		if err != nil {
 			return m, err

@@ -157,6 +157,53 @@ func parseName(s string) (name, rest string, err error) {
 	return "", "", fmt.Errorf("unterminated quote in %q", s)
 }
 
+// aclItem is one ACL entry read whole: grantee ("" for PUBLIC), grantor,
+// privileges and those held with grant option.
+type aclItem struct {
+	grantee, grantor string
+	privs, options   state.PrivSet
+}
+
+// parseItem reads grantee=privileges/grantor, each privilege a letter
+// followed by * when held with grant option, the names as PostgreSQL
+// writes them (double-quoted when they hold anything but letters, digits
+// and underscores). parseACL, which reads every object's ACL, reads less
+// (no grantor, no options); grant options and column privileges are rare
+// and read with this.
+func parseItem(item string) (aclItem, error) {
+	grantee, rest, err := parseName(item)
+	if err != nil || !strings.HasPrefix(rest, "=") {
+		return aclItem{}, errACLEntry(item)
+	}
+	// The privilege letters hold no slash: the first one ends them (the
+	// grantor's name may hold slashes of its own).
+	slash := strings.IndexByte(rest, '/')
+	if slash < 0 {
+		return aclItem{}, errACLEntry(item)
+	}
+	grantor, tail, err := parseName(rest[slash+1:] + "=")
+	if err != nil || tail != "=" {
+		return aclItem{}, errACLEntry(item)
+	}
+	e := aclItem{grantee: grantee, grantor: grantor}
+	letters := rest[1:slash]
+	for i := 0; i < len(letters); i++ {
+		c := letters[i]
+		if c >= 128 {
+			continue
+		}
+		e.privs |= privBits[c] // '*' and letters unknown here have no bit
+		if i+1 < len(letters) && letters[i+1] == '*' {
+			e.options |= privBits[c]
+		}
+	}
+	return e, nil
+}
+
+type errACLEntry string
+
+func (e errACLEntry) Error() string { return "cannot read ACL entry " + string(e) }
+
 // rolePUBLICPrivs returns the privileges an ACL's text gives a role named
 // "PUBLIC" (left out of what parseACL returns). PostgreSQL writes that
 // name unquoted.
@@ -170,17 +217,12 @@ func rolePUBLICPrivs(acl string) (state.PrivSet, error) {
 	}
 	var bits state.PrivSet
 	for _, item := range items {
-		grantee, rest, err := parseName(item)
-		if err != nil || !strings.HasPrefix(rest, "=") {
-			return 0, errACLEntry(item)
+		e, err := parseItem(item)
+		if err != nil {
+			return 0, err
 		}
-		if !rolePUBLIC(grantee) {
-			continue
-		}
-		for j := 1; j < len(rest) && rest[j] != '/'; j++ {
-			if c := rest[j]; c < 128 {
-				bits |= privBits[c]
-			}
+		if rolePUBLIC(e.grantee) {
+			bits |= e.privs
 		}
 	}
 	return bits, nil

@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"sort"
-	"strings"
 
 	"github.com/rolekeeper/rolekeeper/state"
 )
@@ -12,9 +11,8 @@ import (
 // role other than the owner (only a holder of the grant option can have
 // granted it, so both show as a '*' in the ACL text).
 type chainEntry struct {
-	grantee, grantor string // "" grantee: PUBLIC
-	privs, options   state.PrivSet
-	byOwner          bool
+	aclItem
+	byOwner bool
 }
 
 // parseChains reads the entries of an ACL that holds a grant option: every
@@ -25,43 +23,21 @@ type chainEntry struct {
 func parseChains(items []string, owner string) (chains []chainEntry, only map[string]state.PrivSet, err error) {
 	fromOwner, fromOthers := map[string]state.PrivSet{}, map[string]state.PrivSet{}
 	for _, item := range items {
-		grantee, rest, err := parseName(item)
-		if err != nil || !strings.HasPrefix(rest, "=") {
-			return nil, nil, errACLEntry(item)
-		}
-		// The privilege letters hold no slash: the first one ends them
-		// (the grantor's name may hold slashes of its own).
-		slash := strings.IndexByte(rest, '/')
-		if slash < 0 {
-			return nil, nil, errACLEntry(item)
-		}
-		grantor, _, err := parseName(rest[slash+1:] + "=")
+		e, err := parseItem(item)
 		if err != nil {
-			return nil, nil, errACLEntry(item)
+			return nil, nil, err
 		}
-		var privs, options state.PrivSet
-		letters := rest[1:slash]
-		for i := 0; i < len(letters); i++ {
-			c := letters[i]
-			if c >= 128 {
-				continue
-			}
-			privs |= privBits[c]
-			if i+1 < len(letters) && letters[i+1] == '*' {
-				options |= privBits[c]
-			}
-		}
-		if grantee == owner || rolePUBLIC(grantee) {
+		if e.grantee == owner || rolePUBLIC(e.grantee) {
 			continue
 		}
-		byOwner := grantor == owner
+		byOwner := e.grantor == owner
 		if byOwner {
-			fromOwner[grantee] |= privs
+			fromOwner[e.grantee] |= e.privs
 		} else {
-			fromOthers[grantee] |= privs
+			fromOthers[e.grantee] |= e.privs
 		}
-		if !byOwner || options != 0 {
-			chains = append(chains, chainEntry{grantee, grantor, privs, options, byOwner})
+		if !byOwner || e.options != 0 {
+			chains = append(chains, chainEntry{e, byOwner})
 		}
 	}
 	only = map[string]state.PrivSet{}
@@ -72,10 +48,6 @@ func parseChains(items []string, owner string) (chains []chainEntry, only map[st
 	}
 	return chains, only, nil
 }
-
-type errACLEntry string
-
-func (e errACLEntry) Error() string { return "cannot read ACL entry " + string(e) }
 
 // fillChains aggregates the chain entries of a kind in a schema: one
 // state.Chain per grantee, grantor and privileges, with the objects that

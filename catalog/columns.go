@@ -48,7 +48,7 @@ func (r columnReader) scan(rows pgx.Rows, db *state.Database) error {
 			return fmt.Errorf("column %s of %s.%s: %w", column, schema, table, err)
 		}
 		for _, item := range items {
-			e, err := parseColumnEntry(item)
+			e, err := parseItem(item)
 			if err != nil {
 				return fmt.Errorf("column %s of %s.%s: %w", column, schema, table, err)
 			}
@@ -107,44 +107,4 @@ func boolCompare(a, b bool) int {
 		return -1
 	}
 	return 1
-}
-
-// columnEntry is one entry of a column's ACL ("" grantee: PUBLIC).
-type columnEntry struct {
-	grantee, grantor string
-	privs, options   state.PrivSet
-}
-
-// parseColumnEntry reads grantee=privileges/grantor, each privilege a
-// letter followed by * when held with grant option, the names as
-// PostgreSQL writes them (double-quoted when they hold anything but
-// letters, digits and underscores).
-func parseColumnEntry(item string) (columnEntry, error) {
-	grantee, rest, err := parseName(item)
-	if err != nil || !strings.HasPrefix(rest, "=") {
-		return columnEntry{}, errACLEntry(item)
-	}
-	// The privilege letters hold no slash: the first one ends them (the
-	// grantor's name may hold slashes of its own).
-	slash := strings.IndexByte(rest, '/')
-	if slash < 0 {
-		return columnEntry{}, errACLEntry(item)
-	}
-	grantor, tail, err := parseName(rest[slash+1:] + "=")
-	if err != nil || tail != "=" {
-		return columnEntry{}, errACLEntry(item)
-	}
-	e := columnEntry{grantee: grantee, grantor: grantor}
-	letters := rest[1:slash]
-	for i := 0; i < len(letters); i++ {
-		c := letters[i]
-		if c >= 128 {
-			continue
-		}
-		e.privs |= privBits[c] // '*' and letters unknown here have no bit
-		if i+1 < len(letters) && letters[i+1] == '*' {
-			e.options |= privBits[c]
-		}
-	}
-	return e, nil
 }

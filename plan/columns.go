@@ -62,13 +62,8 @@ func coversTable(tables *state.ObjectGrants, c *state.ColumnGrant) bool {
 }
 
 func (d *differ) columnRevoke(schema string, h *state.Schema, table, g, grantor string, optionOnly bool, cs []*state.ColumnGrant, order orderKey) {
-	var privs []string
-	grantable := false
-	for _, c := range cs {
-		privs = append(privs, fmt.Sprintf("%s (%s)", c.Privilege, identList(c.Columns, ident)))
-		grantable = grantable || c.Grantable
-	}
-	list := strings.Join(privs, ", ")
+	grantable := slices.ContainsFunc(cs, func(c *state.ColumnGrant) bool { return c.Grantable })
+	list := columnPrivList(cs)
 	on := "TABLE " + qualified(schema, table)
 	what := fmt.Sprintf("%s on %s", list, objectNames(schema, []string{table}))
 	if optionOnly {
