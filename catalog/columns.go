@@ -13,10 +13,10 @@ import (
 
 // columnReader reads column privileges (query column_acls: one row per
 // column with an ACL of its own) into the schemas read before: each ACL
-// entry is parsed here, the entries of grantees out of scope dropped, and
-// the rest grouped into one state.ColumnGrant per table, grantee, grantor,
-// privilege and grant option, with its columns in column order. The
-// grants of a schema come sorted by table, grantee (PUBLIC first),
+// entry is parsed here, the entries of no interest dropped (see keeps),
+// and the rest grouped into one state.ColumnGrant per table, grantee,
+// grantor, privilege and grant option, with its columns in column order.
+// The grants of a schema come sorted by table, grantee (PUBLIC first),
 // grantor, privilege and grant option, in byte order.
 type columnReader struct {
 	keep func(string) bool // grantees of interest, and "" (PUBLIC)
@@ -33,11 +33,17 @@ type attnumName struct {
 	name string
 }
 
+// columnEntry is one ACL entry of one column, as read.
+type columnEntry struct {
+	schema, table, owner string
+	col                  attnumName
+	aclItem
+}
+
 func (r columnReader) scan(rows pgx.Rows, db *state.Database) error {
 	var schema, table, owner, column, acl string
 	var attnum int
-	owners := map[columnKey]string{}
-	cols := map[columnKey][]attnumName{}
+	var entries []columnEntry
 	var items []string
 	_, err := pgx.ForEachRow(rows, []any{&schema, &table, &owner, &attnum, &column, &acl}, func() error {
 		if db.Schemas[schema] == nil {
@@ -55,26 +61,29 @@ func (r columnReader) scan(rows pgx.Rows, db *state.Database) error {
 			if rolePUBLIC(e.grantee) {
 				continue
 			}
-			// The grantees of interest and PUBLIC, and what those
-			// grantees passed on with a grant option (revoking theirs
-			// would cascade to it).
-			if !r.keep(e.grantee) && (e.grantor == owner || !r.keep(e.grantor)) {
-				continue
-			}
-			for i := range len(state.PrivLetters) {
-				bit := state.PrivSet(1) << i
-				if e.privs&bit == 0 {
-					continue
-				}
-				k := columnKey{schema, table, e.grantee, e.grantor, state.PrivNames[i], e.options&bit != 0}
-				owners[k] = owner
-				cols[k] = append(cols[k], attnumName{attnum, column})
-			}
+			entries = append(entries, columnEntry{schema, table, owner, attnumName{attnum, column}, e})
 		}
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("column privileges: %w", err)
+	}
+	keep := r.keeps(entries)
+	owners := map[columnKey]string{}
+	cols := map[columnKey][]attnumName{}
+	for _, e := range entries {
+		if !keep(e) {
+			continue
+		}
+		for i := range len(state.PrivLetters) {
+			bit := state.PrivSet(1) << i
+			if e.privs&bit == 0 {
+				continue
+			}
+			k := columnKey{e.schema, e.table, e.grantee, e.grantor, state.PrivNames[i], e.options&bit != 0}
+			owners[k] = e.owner
+			cols[k] = append(cols[k], e.col)
+		}
 	}
 	keys := make([]columnKey, 0, len(cols))
 	for k := range cols {
@@ -97,6 +106,29 @@ func (r columnReader) scan(rows pgx.Rows, db *state.Database) error {
 			Grantor: k.grantor, Privilege: k.privilege, Grantable: k.grantable, Columns: names})
 	}
 	return nil
+}
+
+// keeps says which entries are read: those of the grantees of interest
+// and PUBLIC; what those grantees passed on with a grant option (revoking
+// theirs cascades to it); and, on each table, the entries held and
+// passed on by the roles other than the owner that granted them column
+// privileges. Such a grantor may have lost its grant option since (a
+// table-level REVOKE does not reach the column grants it made): the plan
+// then needs its own privileges, to lend it the option for the revoke and
+// take it back as it was, and what else it passed on, to which taking it
+// back would cascade.
+func (r columnReader) keeps(entries []columnEntry) func(columnEntry) bool {
+	type grantorOn struct{ schema, table, role string }
+	grantors := map[grantorOn]bool{}
+	for _, e := range entries {
+		if r.keep(e.grantee) && e.grantor != e.owner {
+			grantors[grantorOn{e.schema, e.table, e.grantor}] = true
+		}
+	}
+	return func(e columnEntry) bool {
+		return r.keep(e.grantee) || grantors[grantorOn{e.schema, e.table, e.grantee}] ||
+			e.grantor != e.owner && (r.keep(e.grantor) || grantors[grantorOn{e.schema, e.table, e.grantor}])
+	}
 }
 
 func boolCompare(a, b bool) int {

@@ -17,25 +17,38 @@ import (
 // columnTruth is the server's own reading of the column privileges of the
 // schemas (aclexplode, grouped on the server): what the column_acls query
 // returned before it sent each column's ACL as text for the caller to
-// parse and group. Each grant is rendered as one line. The grants of a
+// parse and group, with the same choice of entries: those of the
+// grantees (all when nil) and PUBLIC, what the grantees passed on, and on
+// each table what the grantors (other than the owner) of those entries
+// hold and passed on. Each grant is rendered as one line. The grants of a
 // role named "PUBLIC" are left out, as rolekeeper leaves them out (they
 // would read as PUBLIC's: catalog/acl.go, rolePUBLIC).
 func columnTruth(t *testing.T, db *pgtest.DB, schemas, grantees []string) []string {
 	t.Helper()
 	rows, _ := db.Super.Query(context.Background(), `
-select s.nspname::text, c.relname::text, pg_get_userbyid(c.relowner)::text,
+with e as (
+  select s.nspname::text as schema, c.oid as rel, c.relname::text as relname, c.relowner as owner, a.attnum, a.attname::text as attname,
+         x.grantee, x.grantor, x.privilege_type, x.is_grantable,
+         x.grantee = 0 or $2::text[] is null or pg_get_userbyid(x.grantee) = any($2::text[]) as kept
+  from pg_attribute a
+  join pg_class c on c.oid = a.attrelid
+  join pg_namespace s on s.oid = c.relnamespace
+  cross join lateral aclexplode(a.attacl) x
+  where a.attacl is not null and a.attnum > 0 and not a.attisdropped
+    and c.relkind in ('r', 'p', 'v', 'm', 'f') and s.nspname = any($1::text[])
+    and not (x.grantee <> 0 and pg_get_userbyid(x.grantee) = 'PUBLIC')
+), grantors as (
+  select distinct rel, grantor as role from e where kept and grantor <> owner
+)
+select e.schema, e.relname, pg_get_userbyid(e.owner)::text,
        case when e.grantee = 0 then 'PUBLIC' else pg_get_userbyid(e.grantee)::text end,
        pg_get_userbyid(e.grantor)::text, e.privilege_type, e.is_grantable,
-       array_agg(a.attname::text order by a.attnum)
-from pg_attribute a
-join pg_class c on c.oid = a.attrelid
-join pg_namespace s on s.oid = c.relnamespace
-cross join lateral aclexplode(a.attacl) e
-where a.attacl is not null and a.attnum > 0 and not a.attisdropped
-  and c.relkind in ('r', 'p', 'v', 'm', 'f') and s.nspname = any($1::text[])
-  and not (e.grantee <> 0 and pg_get_userbyid(e.grantee) = 'PUBLIC')
-  and (e.grantee = 0 or $2::text[] is null or pg_get_userbyid(e.grantee) = any($2::text[])
-       or (e.grantor <> c.relowner and pg_get_userbyid(e.grantor) = any($2::text[])))
+       array_agg(e.attname order by e.attnum)
+from e
+where e.kept
+   or exists (select from grantors g where g.rel = e.rel and g.role = e.grantee)
+   or (e.grantor <> e.owner and (pg_get_userbyid(e.grantor) = any($2::text[])
+                                 or exists (select from grantors g where g.rel = e.rel and g.role = e.grantor)))
 group by 1, 2, 3, 4, 5, 6, 7`, schemas, grantees)
 	var out []string
 	var schema, table, owner, grantee, grantor, priv string
@@ -98,8 +111,9 @@ func sortName(grantee string) string {
 // equals signs, quotes, commas, spaces, a role named "PUBLIC"), grant
 // options passed on, PUBLIC, every column privilege, columns granted out
 // of their order, a dropped column, a view and a partitioned table; for
-// every grantee and for a scope of some grantees (which keeps PUBLIC's and
-// what those grantees passed on).
+// every grantee and for a scope of some grantees (which keeps PUBLIC's,
+// what those grantees passed on, and what their grantors hold and passed
+// on).
 func TestColumnACLsAgreeWithTheServer(t *testing.T) {
 	db := pgtest.Fresh(t)
 	db.Exec(t, `CREATE ROLE "o/=w""n"; CREATE ROLE a; CREATE ROLE "b,=/c"; CREATE ROLE "PUBLIC"; CREATE ROLE "sp ace"; CREATE ROLE "Ünï"; CREATE ROLE "PUBLICx";

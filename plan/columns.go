@@ -163,13 +163,16 @@ func columnPrivList(cs []*state.ColumnGrant) string {
 // of its own, on the column or on the whole table: its REVOKE would then
 // do nothing (or act as a role it inherits the option from). Those it
 // holds of its own from the owner, without the option, are in option,
-// the others in take; each has one ColumnGrant per privilege. Only a
-// managed grantor's own column privileges are read (catalog.Scope), and
-// only a grantor other than the table's owner, and not a superuser (who
-// revokes as the owner), can be so left.
+// the others in take; each has one ColumnGrant per privilege. A
+// grantor's own column privileges are read whether or not the spec
+// declares it (catalog's columnReader), and only a grantor other than the
+// table's owner, and not a superuser (who revokes as the owner), can be
+// so left. A role named "PUBLIC" is the exception: its column privileges
+// are not read (they would read as PUBLIC's), so it is taken to hold its
+// options, and revokes as itself.
 func (d *differ) orphanedColumns(h *state.Schema, table, grantor string, cs []*state.ColumnGrant) (take, option []*state.ColumnGrant) {
 	owner := cs[0].Owner
-	if grantor == owner || !d.managed[grantor] || d.superRole(grantor) {
+	if grantor == owner || grantor == state.Public || d.superRole(grantor) {
 		return nil, nil
 	}
 	holds := func(p, col string, option bool) bool {
