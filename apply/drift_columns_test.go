@@ -1,10 +1,16 @@
 package apply_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/rolekeeper/rolekeeper/apply"
+	"github.com/rolekeeper/rolekeeper/connect"
 	"github.com/rolekeeper/rolekeeper/internal/pgtest"
+	"github.com/rolekeeper/rolekeeper/plan"
 )
 
 // Column privileges (GRANT SELECT (col) ON t) on tables in a managed
@@ -147,5 +153,41 @@ func TestDriftOrphanedColumnPrivileges(t *testing.T) {
 				t.Errorf("expected a problem about the cascade to outsider:\n%s", planText(t, p))
 			}
 		})
+	}
+}
+
+// TestDriftColumnPrivilegesGrantedByANowSuperuser: column privileges
+// granted by a role that has since become a superuser. A superuser's
+// REVOKE acts as the table's owner, so SET ROLE to it and REVOKE removed
+// nothing: with a superuser admin every plan repeated the revoke (and the
+// non-superuser admin's problem told it to change the objects' owner).
+// It is a plan problem, whoever connects, and nothing is applied.
+func TestDriftColumnPrivilegesGrantedByANowSuperuser(t *testing.T) {
+	db := pgtest.Fresh(t)
+	s := exampleSpec(t)
+	doApply(t, db, s)
+	db.Exec(t, `SET ROLE postgres; CREATE ROLE s; SET ROLE migrator; CREATE TABLE app.t1 (id int, secret text); GRANT USAGE ON SCHEMA app TO s;
+GRANT UPDATE ON app.t1 TO s WITH GRANT OPTION; SET ROLE s; GRANT UPDATE (secret) ON app.t1 TO reporting; RESET ROLE; ALTER ROLE s SUPERUSER`)
+	ctx := context.Background()
+	super, err := connect.Connect(ctx, connect.Options{DSN: pgtest.Server.SuperDSN("app")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer super.Close(ctx)
+	for name, conn := range map[string]*pgx.Conn{"admin": adminConn(t, db), "superuser": super} {
+		p, err := apply.Plan(ctx, conn, desired(s), plan.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(strings.Join(p.Problems, "\n"), `granted by "s", which has since become a superuser`) {
+			t.Errorf("as the %s: expected a problem about the superuser grantor:\n%s", name, planText(t, p))
+		}
+		fp := catalogFingerprint(t, db)
+		if _, err := apply.Apply(ctx, conn, desired(s), apply.Options{Secrets: testSecrets(t)}); err == nil {
+			t.Errorf("as the %s: apply succeeded despite the problem", name)
+		}
+		if catalogFingerprint(t, db) != fp || columnACLs(t, db) != "secret:reporting=w/s" {
+			t.Errorf("as the %s: apply changed the catalog; column ACLs %q", name, columnACLs(t, db))
+		}
 	}
 }

@@ -97,6 +97,13 @@ func (d *differ) columnRevoke(schema string, h *state.Schema, table, g, grantor 
 			grantee(g), what, grantor, schema, grantor)
 		return
 	}
+	if grantor != cs[0].Owner && d.superRole(grantor) {
+		// Granted before it became a superuser: a superuser's REVOKE acts
+		// as the table's owner, so as itself it cannot revoke them.
+		d.problem("%s holds column privileges %s, granted by %q, which has since become a superuser: a superuser's REVOKE acts as the table's owner, so rolekeeper cannot revoke them as %q; revoke them by hand as %q while it is not a superuser (ALTER ROLE %s NOSUPERUSER; SET ROLE %s; REVOKE ...; RESET ROLE; ALTER ROLE %s SUPERUSER)",
+			grantee(g), what, grantor, grantor, grantor, ident(grantor), ident(grantor), ident(grantor))
+		return
+	}
 	stmt := fmt.Sprintf("REVOKE %s ON %s FROM %s", list, on, grantee(g))
 	if optionOnly {
 		stmt = fmt.Sprintf("REVOKE GRANT OPTION FOR %s ON %s FROM %s", list, on, grantee(g))
