@@ -1,6 +1,7 @@
 package apply_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/rolekeeper/rolekeeper/apply"
 	"github.com/rolekeeper/rolekeeper/internal/pgtest"
 	"github.com/rolekeeper/rolekeeper/spec"
 )
@@ -210,6 +212,37 @@ SET ROLE "PUBLIC"; GRANT TRUNCATE ON app.t TO app; GRANT UPDATE (secret) ON app.
 	if !db.Bool(t, `select has_table_privilege('PUBLIC', 'app.t', 'TRUNCATE WITH GRANT OPTION') and has_column_privilege('PUBLIC', 'app.t', 'secret', 'UPDATE WITH GRANT OPTION')
   and not has_table_privilege('app', 'app.t', 'TRUNCATE') and not has_column_privilege('reporting', 'app.t', 'secret', 'UPDATE')`) {
 		t.Error("the privileges passed on by the role \"PUBLIC\" are not revoked, or it lost its own")
+	}
+}
+
+// TestARoleNamedPUBLICAsGrantorWithoutItsOption: column privileges a
+// role named "PUBLIC" passed on under a grant option on the whole table.
+// While it holds the option they are revoked as it; once the option is
+// revoked (which leaves the column grants it made) its REVOKE does
+// nothing, and rolekeeper cannot lend it the option and take it back as
+// it was (its privileges would read as PUBLIC's), so the plan has a
+// problem and nothing is applied. Before, the plan was taken to hold the
+// option, and every plan repeated a revoke that did nothing.
+func TestARoleNamedPUBLICAsGrantorWithoutItsOption(t *testing.T) {
+	db := pgtest.Fresh(t)
+	s := exampleSpec(t)
+	doApply(t, db, s)
+	db.Exec(t, `SET ROLE postgres; CREATE ROLE "PUBLIC"; RESET ROLE; GRANT USAGE ON SCHEMA app TO "PUBLIC";
+SET ROLE migrator; CREATE TABLE app.t (id int, secret text); CREATE TABLE app.u (id int, secret text); GRANT UPDATE ON app.t, app.u TO "PUBLIC" WITH GRANT OPTION;
+SET ROLE "PUBLIC"; GRANT UPDATE (secret) ON app.t, app.u TO reporting; RESET ROLE`)
+	driftCase(t, db, s, "", `REVOKE UPDATE ("secret") ON TABLE "app"."t" FROM "reporting"`, `REVOKE UPDATE ("secret") ON TABLE "app"."u" FROM "reporting"`)
+
+	db.Exec(t, `SET ROLE "PUBLIC"; GRANT UPDATE (secret) ON app.t, app.u TO reporting; SET ROLE migrator; REVOKE GRANT OPTION FOR UPDATE ON app.u FROM "PUBLIC"; RESET ROLE`)
+	p := doPlan(t, db, s)
+	if !strings.Contains(strings.Join(p.Problems, "\n"), `"reporting" holds column privileges UPDATE ("secret") on "app"."u", granted by a role named "PUBLIC", which no longer holds the grant option`) {
+		t.Errorf("expected a problem about the role \"PUBLIC\" without its grant option on app.u:\n%s", planText(t, p))
+	}
+	fp := catalogFingerprint(t, db)
+	if _, err := apply.Apply(context.Background(), adminConn(t, db), desired(s), apply.Options{Secrets: testSecrets(t)}); err == nil {
+		t.Error("apply succeeded despite the problem")
+	}
+	if catalogFingerprint(t, db) != fp {
+		t.Error("apply changed the catalog despite the problem")
 	}
 }
 

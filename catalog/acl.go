@@ -205,27 +205,42 @@ type errACLEntry string
 func (e errACLEntry) Error() string { return "cannot read ACL entry " + string(e) }
 
 // rolePUBLICPrivs returns the privileges an ACL's text gives a role named
-// "PUBLIC" (left out of what parseACL returns). PostgreSQL writes that
-// name unquoted.
-func rolePUBLICPrivs(acl string) (state.PrivSet, error) {
+// "PUBLIC" (left out of what parseACL returns), and those of them it holds
+// with grant option. PostgreSQL writes that name unquoted.
+func rolePUBLICPrivs(acl string) (privs, options state.PrivSet, err error) {
 	if !strings.Contains(acl, "PUBLIC=") {
-		return 0, nil
+		return 0, 0, nil
 	}
 	items, err := splitArray(acl)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	var bits state.PrivSet
 	for _, item := range items {
 		e, err := parseItem(item)
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		if rolePUBLIC(e.grantee) {
-			bits |= e.privs
+			privs |= e.privs
+			options |= e.options
 		}
 	}
-	return bits, nil
+	return privs, options, nil
+}
+
+// addRolePUBLICOptions notes grant options a role named "PUBLIC" holds on
+// a table's column ("" for the whole table).
+func addRolePUBLICOptions(sc *state.Schema, table, column string, options state.PrivSet) {
+	if options == 0 {
+		return
+	}
+	if sc.RolePUBLICOptions == nil {
+		sc.RolePUBLICOptions = map[string]map[string]state.PrivSet{}
+	}
+	if sc.RolePUBLICOptions[table] == nil {
+		sc.RolePUBLICOptions[table] = map[string]state.PrivSet{}
+	}
+	sc.RolePUBLICOptions[table][column] |= options
 }
 
 // rolePUBLIC reports whether an ACL's grantee is a role named "PUBLIC"

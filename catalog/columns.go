@@ -59,6 +59,7 @@ func (r columnReader) scan(rows pgx.Rows, db *state.Database) error {
 				return fmt.Errorf("column %s of %s.%s: %w", column, schema, table, err)
 			}
 			if rolePUBLIC(e.grantee) {
+				addRolePUBLICOptions(db.Schemas[schema], table, column, e.options)
 				continue
 			}
 			entries = append(entries, columnEntry{schema, table, owner, attnumName{attnum, column}, e})

@@ -91,6 +91,17 @@ func (r *objectReader) scan(rows pgx.Rows, db *state.Database) error {
 		if err != nil {
 			return fmt.Errorf("%s in %s: object names: %w", kind, schema, err)
 		}
+		if sc := db.Schemas[schema]; sc != nil && k.kind == state.Tables {
+			// A role named "PUBLIC" may have passed on column privileges
+			// under a grant option on the table (plan: columnRevoke).
+			_, options, err := rolePUBLICPrivs(acl)
+			if err != nil {
+				return fmt.Errorf("%s in %s: %w", kind, schema, err)
+			}
+			for _, name := range names {
+				addRolePUBLICOptions(sc, name, "", options)
+			}
+		}
 		return r.add(schema, k.kind, owner, acl, count, names)
 	})
 	if err != nil {

@@ -104,6 +104,13 @@ func (d *differ) columnRevoke(schema string, h *state.Schema, table, g, grantor 
 			grantee(g), what, grantor, grantor, grantor, ident(grantor), ident(grantor), ident(grantor))
 		return
 	}
+	if grantor == state.Public && grantor != cs[0].Owner && !rolePUBLICHoldsOptions(h, table, cs) {
+		// Its privileges are not read (they would read as PUBLIC's), so
+		// it cannot be lent the option and left as it was.
+		d.problem("%s holds column privileges %s, granted by a role named \"PUBLIC\", which no longer holds the grant option (revoked on the whole table, which does not reach column grants), so its REVOKE would do nothing; revoke them by hand as \"PUBLIC\" after granting it the grant option again",
+			grantee(g), what)
+		return
+	}
 	stmt := fmt.Sprintf("REVOKE %s ON %s FROM %s", list, on, grantee(g))
 	if optionOnly {
 		stmt = fmt.Sprintf("REVOKE GRANT OPTION FOR %s ON %s FROM %s", list, on, grantee(g))
@@ -156,6 +163,21 @@ func (d *differ) columnRevoke(schema string, h *state.Schema, table, g, grantor 
 		Summary: summary, SQL: sql, rank: rankRevokeObjects, order: order, deps: dep})
 }
 
+// rolePUBLICHoldsOptions reports whether a role named "PUBLIC" holds the
+// grant option for each of the column privileges cs, on the column or on
+// the whole table.
+func rolePUBLICHoldsOptions(h *state.Schema, table string, cs []*state.ColumnGrant) bool {
+	opts := h.RolePUBLICOptions[table]
+	for _, c := range cs {
+		for _, col := range c.Columns {
+			if !opts[""].Has(c.Privilege) && !opts[col].Has(c.Privilege) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // columnPrivList writes column privileges as GRANT and REVOKE list them.
 func columnPrivList(cs []*state.ColumnGrant) string {
 	privs := make([]string, len(cs))
@@ -175,8 +197,9 @@ func columnPrivList(cs []*state.ColumnGrant) string {
 // declares it (catalog's columnReader), and only a grantor other than the
 // table's owner, and not a superuser (who revokes as the owner), can be
 // so left. A role named "PUBLIC" is the exception: its column privileges
-// are not read (they would read as PUBLIC's), so it is taken to hold its
-// options, and revokes as itself.
+// are not read (they would read as PUBLIC's), so it is not lent the
+// option: only its grant options are read (state.Schema.RolePUBLICOptions),
+// and without them columnRevoke has a problem.
 func (d *differ) orphanedColumns(h *state.Schema, table, grantor string, cs []*state.ColumnGrant) (take, option []*state.ColumnGrant) {
 	owner := cs[0].Owner
 	if grantor == owner || grantor == state.Public || d.superRole(grantor) {

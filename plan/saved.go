@@ -149,6 +149,9 @@ func TakeFingerprint(want *state.Database, snap *state.Snapshot) Fingerprint {
 		if sc.RolePUBLIC != 0 {
 			area["role_public"] = sc.RolePUBLIC
 		}
+		if len(sc.RolePUBLICOptions) > 0 {
+			area["role_public_options"] = sc.RolePUBLICOptions
+		}
 		schemas[name] = area
 	}
 	for name := range want.Schemas {

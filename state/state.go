@@ -173,6 +173,10 @@ type Schema struct {
 	// a role named "PUBLIC", which Privileges cannot tell from PUBLIC's
 	// and leaves out: such a role may have granted what managed roles hold.
 	RolePUBLIC PrivSet
+	// RolePUBLICOptions holds (actual state only) the grant options such a
+	// role holds on the schema's tables: table -> column ("" for the whole
+	// table) -> privileges, for the column privileges it passed on.
+	RolePUBLICOptions map[string]map[string]PrivSet
 	// Objects holds privileges on existing objects, per object kind.
 	Objects map[ObjectKind]*ObjectGrants
 	// Defaults holds default privileges scoped to this schema, per creating
