@@ -156,18 +156,20 @@ func TestDriftOrphanedColumnPrivileges(t *testing.T) {
 	}
 }
 
-// TestDriftColumnPrivilegesGrantedByANowSuperuser: column privileges
-// granted by a role that has since become a superuser. A superuser's
-// REVOKE acts as the table's owner, so SET ROLE to it and REVOKE removed
-// nothing: with a superuser admin every plan repeated the revoke (and the
-// non-superuser admin's problem told it to change the objects' owner).
-// It is a plan problem, whoever connects, and nothing is applied.
+// TestDriftColumnPrivilegesGrantedByANowSuperuser: column privileges,
+// and privileges on a whole table, granted by a role that has since
+// become a superuser. A superuser's REVOKE acts as the table's owner, so
+// SET ROLE to it and REVOKE removed nothing: with a superuser admin every
+// plan repeated the revoke (and the non-superuser admin's problem told it
+// to change the objects' owner). It is a plan problem, whoever connects,
+// and nothing is applied.
 func TestDriftColumnPrivilegesGrantedByANowSuperuser(t *testing.T) {
 	db := pgtest.Fresh(t)
 	s := exampleSpec(t)
 	doApply(t, db, s)
 	db.Exec(t, `SET ROLE postgres; CREATE ROLE s; SET ROLE migrator; CREATE TABLE app.t1 (id int, secret text); GRANT USAGE ON SCHEMA app TO s;
-GRANT UPDATE ON app.t1 TO s WITH GRANT OPTION; SET ROLE s; GRANT UPDATE (secret) ON app.t1 TO reporting; RESET ROLE; ALTER ROLE s SUPERUSER`)
+CREATE TABLE app.t2 (id int);
+GRANT UPDATE ON app.t1, app.t2 TO s WITH GRANT OPTION; SET ROLE s; GRANT UPDATE (secret) ON app.t1 TO reporting; GRANT UPDATE ON app.t2 TO reporting; RESET ROLE; ALTER ROLE s SUPERUSER`)
 	ctx := context.Background()
 	super, err := connect.Connect(ctx, connect.Options{DSN: pgtest.Server.SuperDSN("app")})
 	if err != nil {
@@ -179,7 +181,9 @@ GRANT UPDATE ON app.t1 TO s WITH GRANT OPTION; SET ROLE s; GRANT UPDATE (secret)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(strings.Join(p.Problems, "\n"), `granted by "s", which has since become a superuser`) {
+		problems := strings.Join(p.Problems, "\n")
+		if !strings.Contains(problems, `"reporting" holds column privileges UPDATE ("secret") on "app"."t1", granted by "s", which has since become a superuser`) ||
+			!strings.Contains(problems, `"reporting" holds UPDATE on "app"."t2", granted by "s", which has since become a superuser`) {
 			t.Errorf("as the %s: expected a problem about the superuser grantor:\n%s", name, planText(t, p))
 		}
 		fp := catalogFingerprint(t, db)

@@ -83,6 +83,12 @@ func (d *differ) chain(schema string, kind state.ObjectKind, og *state.ObjectGra
 			grantee(c.Grantee), what, c.Grantor, schema, c.Grantor)
 		return
 	}
+	if !c.ByOwner && d.superRole(c.Grantor) {
+		// Granted before it became a superuser: a superuser's REVOKE acts
+		// as the objects' owner, so as itself it cannot revoke it.
+		d.grantedBySuperuser(fmt.Sprintf("%s holds %s", grantee(c.Grantee), what), c.Grantor)
+		return
+	}
 	// As the grantor itself, owner or not: a user who holds the privileges
 	// of several roles with the grant option would act as any of them.
 	acts := d.needActAs(c.Grantor, fmt.Sprintf("revoke what it granted on %s in schema %q", kind, schema))
@@ -132,6 +138,14 @@ func mayUse(h *state.Schema, grantor string) bool {
 		return h.RolePUBLIC.Has("USAGE")
 	}
 	return h.Privileges[grantor].Has("USAGE")
+}
+
+// grantedBySuperuser has a problem for privileges held (described by
+// held) that grantor granted before it became a superuser: a superuser's
+// REVOKE acts as the objects' owner, so SET ROLE to it revokes nothing.
+func (d *differ) grantedBySuperuser(held, grantor string) {
+	d.problem("%s, granted by %q, which has since become a superuser: a superuser's REVOKE acts as the owner, so rolekeeper cannot revoke that as %q; revoke it by hand as %q while it is not a superuser (ALTER ROLE %s NOSUPERUSER; SET ROLE %s; REVOKE ...; RESET ROLE; ALTER ROLE %s SUPERUSER)",
+		held, grantor, grantor, grantor, ident(grantor), ident(grantor), ident(grantor))
 }
 
 // superRole reports whether a role exists and is a superuser.

@@ -100,8 +100,7 @@ func (d *differ) columnRevoke(schema string, h *state.Schema, table, g, grantor 
 	if grantor != cs[0].Owner && d.superRole(grantor) {
 		// Granted before it became a superuser: a superuser's REVOKE acts
 		// as the table's owner, so as itself it cannot revoke them.
-		d.problem("%s holds column privileges %s, granted by %q, which has since become a superuser: a superuser's REVOKE acts as the table's owner, so rolekeeper cannot revoke them as %q; revoke them by hand as %q while it is not a superuser (ALTER ROLE %s NOSUPERUSER; SET ROLE %s; REVOKE ...; RESET ROLE; ALTER ROLE %s SUPERUSER)",
-			grantee(g), what, grantor, grantor, grantor, ident(grantor), ident(grantor), ident(grantor))
+		d.grantedBySuperuser(fmt.Sprintf("%s holds column privileges %s", grantee(g), what), grantor)
 		return
 	}
 	if grantor == state.Public && grantor != cs[0].Owner && !rolePUBLICHoldsOptions(h, table, cs) {
