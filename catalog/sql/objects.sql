@@ -8,15 +8,15 @@
 -- before the implicit default ACL (null) is spelled out for each group.
 -- Rows come ordered by schema and kind: the caller fills each schema's
 -- kind as soon as its rows are read. The objects of the bootstrap
--- catalog (OIDs below 12000, FirstUnpinnedObjectId; FirstBootstrapObjectId
--- before PostgreSQL 14: the system catalogs' and built-in functions', which
--- live only in system schemas) are skipped through the OID indexes rather
--- than scanned: pg_proc alone holds over 3,000 of them, most of the
--- query's time on a small database. Not FirstNormalObjectId (16384): a
--- user object takes an OID below it when made in single-user mode
--- (postgres --single) on a cluster no server has run on yet, after the
--- objects initdb made from 12000 on (the counter is forced up to 16384
--- only under a postmaster).
+-- catalog (OIDs below 10000, FirstGenbkiObjectId: assigned by hand when
+-- PostgreSQL is built, never by its OID counter, in any mode or version;
+-- the system catalogs' and built-in functions', which live only in system
+-- schemas) are skipped through the OID indexes rather than scanned:
+-- pg_proc alone holds over 3,000 of them, most of the query's time on a
+-- small database. Not FirstNormalObjectId (16384): a user object takes an
+-- OID below it when made in single-user mode (postgres --single) on a
+-- cluster no server has run on yet, after the objects initdb made (the
+-- counter is forced up to 16384 only under a postmaster).
 -- $1: schemas of interest (null: every user schema).
 with scope as (
   select oid, nspname from pg_namespace
@@ -26,12 +26,12 @@ with scope as (
   select c.relnamespace as ns, case c.relkind when 'S' then 's'::"char" else 'r'::"char" end as kind,
          c.relowner as owner, c.relacl as acl, count(*)::int as n, array_agg(c.relname::text)::text as names
   from pg_class c
-  where c.oid >= 12000 and c.relkind in ('r', 'p', 'v', 'm', 'f', 'S') and c.relnamespace in (select oid from scope)
+  where c.oid >= 10000 and c.relkind in ('r', 'p', 'v', 'm', 'f', 'S') and c.relnamespace in (select oid from scope)
   group by 1, 2, 3, 4
   union all
   select p.pronamespace, 'f'::"char", p.proowner, p.proacl, count(*)::int, '{}'
   from pg_proc p
-  where p.oid >= 12000 and p.pronamespace in (select oid from scope)
+  where p.oid >= 10000 and p.pronamespace in (select oid from scope)
   group by 1, 2, 3, 4
 )
 select x.nspname::text, case x.kind when 's' then 'sequences' when 'r' then 'tables' else 'functions' end,
