@@ -193,6 +193,18 @@ SET ROLE migrator; CREATE TABLE app.t (id int); GRANT SELECT ON app.t TO "PUBLIC
 	}
 }
 
+// withRolePUBLIC applies the example spec on a fresh database, then
+// creates a role named "PUBLIC" as the admin (which may then act as it on
+// 16+) that may use schema app.
+func withRolePUBLIC(t *testing.T) (*pgtest.DB, *spec.Spec) {
+	t.Helper()
+	db := pgtest.Fresh(t)
+	s := exampleSpec(t)
+	doApply(t, db, s)
+	db.Exec(t, `SET ROLE postgres; CREATE ROLE "PUBLIC"; RESET ROLE; GRANT USAGE ON SCHEMA app TO "PUBLIC"`)
+	return db, s
+}
+
 // TestARoleNamedPUBLICAsGrantor: what a role named "PUBLIC" passed on to
 // managed roles, with a grant option it holds on a table and on a column,
 // is revoked as that role, which may use the schema (its own entry in the
@@ -200,11 +212,8 @@ SET ROLE migrator; CREATE TABLE app.t (id int); GRANT SELECT ON app.t TO "PUBLIC
 // the plan read PUBLIC's USAGE instead and had a problem, so nothing was
 // applied. The role keeps its own privileges.
 func TestARoleNamedPUBLICAsGrantor(t *testing.T) {
-	db := pgtest.Fresh(t)
-	s := exampleSpec(t)
-	doApply(t, db, s)
-	db.Exec(t, `SET ROLE postgres; CREATE ROLE "PUBLIC"; RESET ROLE; GRANT USAGE ON SCHEMA app TO "PUBLIC";
-SET ROLE migrator; CREATE TABLE app.t (id int, secret text); GRANT TRUNCATE ON app.t TO "PUBLIC" WITH GRANT OPTION; GRANT UPDATE (secret) ON app.t TO "PUBLIC" WITH GRANT OPTION;
+	db, s := withRolePUBLIC(t)
+	db.Exec(t, `SET ROLE migrator; CREATE TABLE app.t (id int, secret text); GRANT TRUNCATE ON app.t TO "PUBLIC" WITH GRANT OPTION; GRANT UPDATE (secret) ON app.t TO "PUBLIC" WITH GRANT OPTION;
 SET ROLE "PUBLIC"; GRANT TRUNCATE ON app.t TO app; GRANT UPDATE (secret) ON app.t TO reporting; RESET ROLE`)
 	driftCase(t, db, s, "",
 		`REVOKE TRUNCATE ON TABLE "app"."t" FROM "app"`,
@@ -224,11 +233,8 @@ SET ROLE "PUBLIC"; GRANT TRUNCATE ON app.t TO app; GRANT UPDATE (secret) ON app.
 // problem and nothing is applied. Before, the plan was taken to hold the
 // option, and every plan repeated a revoke that did nothing.
 func TestARoleNamedPUBLICAsGrantorWithoutItsOption(t *testing.T) {
-	db := pgtest.Fresh(t)
-	s := exampleSpec(t)
-	doApply(t, db, s)
-	db.Exec(t, `SET ROLE postgres; CREATE ROLE "PUBLIC"; RESET ROLE; GRANT USAGE ON SCHEMA app TO "PUBLIC";
-SET ROLE migrator; CREATE TABLE app.t (id int, secret text); CREATE TABLE app.u (id int, secret text); GRANT UPDATE ON app.t, app.u TO "PUBLIC" WITH GRANT OPTION;
+	db, s := withRolePUBLIC(t)
+	db.Exec(t, `SET ROLE migrator; CREATE TABLE app.t (id int, secret text); CREATE TABLE app.u (id int, secret text); GRANT UPDATE ON app.t, app.u TO "PUBLIC" WITH GRANT OPTION;
 SET ROLE "PUBLIC"; GRANT UPDATE (secret) ON app.t, app.u TO reporting; RESET ROLE`)
 	driftCase(t, db, s, "", `REVOKE UPDATE ("secret") ON TABLE "app"."t" FROM "reporting"`, `REVOKE UPDATE ("secret") ON TABLE "app"."u" FROM "reporting"`)
 

@@ -205,27 +205,27 @@ type errACLEntry string
 func (e errACLEntry) Error() string { return "cannot read ACL entry " + string(e) }
 
 // rolePUBLICPrivs returns the privileges an ACL's text gives a role named
-// "PUBLIC" (left out of what parseACL returns), and those of them it holds
-// with grant option. PostgreSQL writes that name unquoted.
-func rolePUBLICPrivs(acl string) (privs, options state.PrivSet, err error) {
+// "PUBLIC" (left out of what parseACL returns). PostgreSQL writes that
+// name unquoted.
+func rolePUBLICPrivs(acl string) (state.PrivSet, error) {
 	if !strings.Contains(acl, "PUBLIC=") {
-		return 0, 0, nil
+		return 0, nil
 	}
 	items, err := splitArray(acl)
 	if err != nil {
-		return 0, 0, err
+		return 0, err
 	}
+	var privs state.PrivSet
 	for _, item := range items {
 		e, err := parseItem(item)
 		if err != nil {
-			return 0, 0, err
+			return 0, err
 		}
 		if rolePUBLIC(e.grantee) {
 			privs |= e.privs
-			options |= e.options
 		}
 	}
-	return privs, options, nil
+	return privs, nil
 }
 
 // addRolePUBLICOptions notes grant options a role named "PUBLIC" holds on

@@ -20,14 +20,20 @@ type chainEntry struct {
 // grant option. only maps each grantee to the privileges it holds from
 // other grantors alone: those are not counted as held, so that a wanted
 // privilege is granted by the owner and the other grant revoked.
-func parseChains(items []string, owner string) (chains []chainEntry, only map[string]state.PrivSet, err error) {
+// rolePUBLICOptions are the grant options of a role named "PUBLIC", whose
+// entries are otherwise left out.
+func parseChains(items []string, owner string) (chains []chainEntry, only map[string]state.PrivSet, rolePUBLICOptions state.PrivSet, err error) {
 	fromOwner, fromOthers := map[string]state.PrivSet{}, map[string]state.PrivSet{}
 	for _, item := range items {
 		e, err := parseItem(item)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, 0, err
 		}
-		if e.grantee == owner || rolePUBLIC(e.grantee) {
+		if rolePUBLIC(e.grantee) {
+			rolePUBLICOptions |= e.options
+			continue
+		}
+		if e.grantee == owner {
 			continue
 		}
 		byOwner := e.grantor == owner
@@ -46,7 +52,7 @@ func parseChains(items []string, owner string) (chains []chainEntry, only map[st
 			only[g] = rest
 		}
 	}
-	return chains, only, nil
+	return chains, only, rolePUBLICOptions, nil
 }
 
 // fillChains aggregates the chain entries of a kind in a schema: one

@@ -23,6 +23,9 @@ type objectGroup struct {
 	entries []idEntry // grantees of interest with some privilege, in ACL order
 	hash    uint64    // of the entries, whatever their order
 	chains  []chainEntry
+	// rolePUBLICOptions are the grant options of a role named "PUBLIC",
+	// which entries and chains leave out (they would read as PUBLIC's).
+	rolePUBLICOptions state.PrivSet
 }
 
 // idEntry is a grantee's privileges in a group; id indexes
@@ -91,17 +94,6 @@ func (r *objectReader) scan(rows pgx.Rows, db *state.Database) error {
 		if err != nil {
 			return fmt.Errorf("%s in %s: object names: %w", kind, schema, err)
 		}
-		if sc := db.Schemas[schema]; sc != nil && k.kind == state.Tables {
-			// A role named "PUBLIC" may have passed on column privileges
-			// under a grant option on the table (plan: columnRevoke).
-			_, options, err := rolePUBLICPrivs(acl)
-			if err != nil {
-				return fmt.Errorf("%s in %s: %w", kind, schema, err)
-			}
-			for _, name := range names {
-				addRolePUBLICOptions(sc, name, "", options)
-			}
-		}
 		return r.add(schema, k.kind, owner, acl, count, names)
 	})
 	if err != nil {
@@ -122,7 +114,7 @@ func (r *objectReader) add(schema string, kind state.ObjectKind, owner, acl stri
 	if _, seen := r.groups[k]; !seen {
 		r.order = append(r.order, k)
 	}
-	if len(g.chains) == 0 {
+	if len(g.chains) == 0 && g.rolePUBLICOptions == 0 {
 		sk := setKey{k, owner, g.hash, len(g.entries)}
 		for _, same := range r.sets[sk] {
 			if r.sameEntries(same, g) {
@@ -171,7 +163,7 @@ func (r *objectReader) group(owner, acl string) (*objectGroup, error) {
 	g := &objectGroup{owner: owner, entries: make([]idEntry, 0, len(entries))}
 	var only map[string]state.PrivSet
 	if strings.IndexByte(acl, '*') >= 0 {
-		if g.chains, only, err = parseChains(items, owner); err != nil {
+		if g.chains, only, g.rolePUBLICOptions, err = parseChains(items, owner); err != nil {
 			return nil, err
 		}
 	}
@@ -240,6 +232,15 @@ func (r *objectReader) fillKind(db *state.Database, k kindKey) {
 	}
 	r.fill(sc.Objects[k.kind], r.groups[k], k.kind != state.Functions)
 	fillChains(sc.Objects[k.kind], r.groups[k])
+	if k.kind == state.Tables {
+		// A role named "PUBLIC" may have passed on column privileges
+		// under a grant option on the table (plan: columnRevoke).
+		for _, g := range r.groups[k] {
+			for _, name := range g.names {
+				addRolePUBLICOptions(sc, name, "", g.rolePUBLICOptions)
+			}
+		}
+	}
 }
 
 // partialKey is a privilege a grantee holds on some objects only.

@@ -22,7 +22,7 @@ func scanSchemas(rows pgx.Rows, db *state.Database) error {
 		if err != nil {
 			return err
 		}
-		rolePUBLIC, _, err := rolePUBLICPrivs(acl)
+		rolePUBLIC, err := rolePUBLICPrivs(acl)
 		if err != nil {
 			return fmt.Errorf("schema %s: %w", names[0], err)
 		}

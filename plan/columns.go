@@ -194,14 +194,15 @@ func columnPrivList(cs []*state.ColumnGrant) string {
 // the others in take; each has one ColumnGrant per privilege. A
 // grantor's own column privileges are read whether or not the spec
 // declares it (catalog's columnReader), and only a grantor other than the
-// table's owner, and not a superuser (who revokes as the owner), can be
-// so left. A role named "PUBLIC" is the exception: its column privileges
-// are not read (they would read as PUBLIC's), so it is not lent the
-// option: only its grant options are read (state.Schema.RolePUBLICOptions),
-// and without them columnRevoke has a problem.
+// table's owner can be so left (columnRevoke has a problem for one that is
+// a superuser, who revokes as the owner). A role named "PUBLIC" is the
+// exception: its column privileges are not read (they would read as
+// PUBLIC's), so it is not lent the option: only its grant options are
+// read (state.Schema.RolePUBLICOptions), and without them columnRevoke has
+// a problem.
 func (d *differ) orphanedColumns(h *state.Schema, table, grantor string, cs []*state.ColumnGrant) (take, option []*state.ColumnGrant) {
 	owner := cs[0].Owner
-	if grantor == owner || grantor == state.Public || d.superRole(grantor) {
+	if grantor == owner || grantor == state.Public {
 		return nil, nil
 	}
 	holds := func(p, col string, option bool) bool {
