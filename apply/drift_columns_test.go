@@ -195,3 +195,45 @@ GRANT UPDATE ON app.t1, app.t2 TO s WITH GRANT OPTION; SET ROLE s; GRANT UPDATE 
 		}
 	}
 }
+
+// TestOrphanedColumnLendIsRolledBackWhenTheApplyFails: the owner lends an
+// undeclared grantor the grant option, the grantor revokes, and the
+// owner's taking it back fails (an event trigger raises on it, the worst
+// moment: the option is lent and the grants are gone). The apply reports
+// the rollback, and the undeclared grantor, the grantee and the table are
+// exactly as before: the lent option does not outlive the transaction.
+func TestOrphanedColumnLendIsRolledBackWhenTheApplyFails(t *testing.T) {
+	db := pgtest.Fresh(t)
+	s := exampleSpec(t)
+	doApply(t, db, s)
+	db.Exec(t, "SET ROLE postgres; CREATE ROLE helper; SET ROLE migrator; CREATE TABLE app.t1 (id int, secret text); GRANT USAGE ON SCHEMA app TO helper; GRANT UPDATE, REFERENCES ON app.t1 TO helper WITH GRANT OPTION; SET ROLE helper; GRANT UPDATE (id), REFERENCES (secret) ON app.t1 TO reporting; SET ROLE migrator; REVOKE GRANT OPTION FOR UPDATE, REFERENCES ON app.t1 FROM helper; RESET ROLE")
+	acls := func() string {
+		t.Helper()
+		return strings.Join(db.Strings(t, `select 'table:' || e::text from pg_class c, unnest(c.relacl) e where c.oid = 'app.t1'::regclass
+			union all select a.attname || ':' || e::text from pg_attribute a, unnest(a.attacl) e where a.attrelid = 'app.t1'::regclass and a.attnum > 0
+			order by 1`), " ")
+	}
+	before := acls()
+	if !strings.Contains(before, "id:reporting=w/helper") || !strings.Contains(before, "secret:reporting=x/helper") || !strings.Contains(before, "table:helper=wx/migrator") {
+		t.Fatalf("the premise (column grants by helper) does not hold: %q", before)
+	}
+	// Only the take-back is a REVOKE the owner runs in this plan.
+	db.Exec(t, `CREATE FUNCTION public.refuse_take_back() RETURNS event_trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF current_user = 'migrator' AND tg_tag = 'REVOKE' THEN
+    RAISE EXCEPTION 'refused by the test at the take-back';
+  END IF;
+END $$;
+CREATE EVENT TRIGGER refuse_take_back ON ddl_command_end WHEN TAG IN ('REVOKE') EXECUTE FUNCTION public.refuse_take_back()`)
+	p := doPlan(t, db, s)
+	if text := planText(t, p); !strings.Contains(text, `REVOKE REFERENCES ("secret"), UPDATE ("id") ON TABLE "app"."t1" FROM "helper" CASCADE`) {
+		t.Fatalf("the plan does not lend helper the option and take it back:\n%s", text)
+	}
+	_, err := apply.Apply(context.Background(), adminConn(t, db), desired(s), apply.Options{Secrets: testSecrets(t)})
+	if err == nil || !strings.Contains(err.Error(), "refused by the test at the take-back") || !strings.Contains(err.Error(), "rolled back") {
+		t.Fatalf("expected the take-back to fail and the apply to roll back, got %v", err)
+	}
+	if after := acls(); after != before {
+		t.Errorf("a failed apply left app.t1's privileges changed:\n before %q\n after  %q", before, after)
+	}
+}
